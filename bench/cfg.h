@@ -1,0 +1,82 @@
+/*
+ * cfg.h - one struct bench_cfg for every option of `ipcperf server|client`,
+ * the checked number parsers, and the validation rules.
+ *
+ * Fields mirror the long options one to one; strings are kept as given and
+ * resolved (addresses, names) after parsing, so that option order never
+ * matters.
+ */
+#ifndef IPCPERF_CFG_H
+#define IPCPERF_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IPCPERF_VERSION "0.1.0"
+
+#define MAX_SIZE_BYTES       (1ULL << 30)  /* 1 GiB: the contract's upper bound */
+#define DEFAULT_RECV_FLOOR   (64 * 1024)   /* stream receivers read max(size, 64 KiB) */
+#define DEFAULT_TIMEOUT_S    5.0
+#define DEFAULT_DURATION_S   2.0
+#define DEFAULT_WARMUP_S     0.5
+
+/* Exit codes: DESIGN.md plus the kernel selftests' skip code. */
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNSUPPORTED = 4,
+};
+
+enum role { ROLE_NONE, ROLE_SERVER, ROLE_CLIENT };
+enum bench_mode { MODE_THROUGHPUT, MODE_LATENCY };
+enum tri { TRI_AUTO = -1, TRI_OFF = 0, TRI_ON = 1 };
+
+struct bench_cfg {
+	enum role role;
+	const char *socket;        /* --socket: a sock_ops name */
+	const char *addr;          /* --addr: IP literal, socket path, or @abstract */
+	long port;                 /* --port: TCP port; 0 on the server = pick one */
+	const char *io;            /* --io: an io_ops name */
+	const char *mode_name;     /* --mode */
+	enum bench_mode mode;
+	uint64_t size;             /* --size: payload bytes per message */
+	uint64_t recv_size;        /* --recv-size: 0 = max(size, 64 KiB) */
+	double duration_s;         /* --duration: measured window */
+	double warmup_s;           /* --warmup: dropped before the window */
+	double timeout_s;          /* --timeout: a silent peer is an error after this */
+	int cpu;                   /* --cpu: -1 = not pinned */
+	bool verify;               /* --verify: patterned payload, checked */
+	enum tri nodelay;          /* --nodelay on|off; auto = on for latency only */
+	int ready_fd;              /* --ready-fd: server writes "ready port=N\n" */
+	bool once;                 /* --once: server exits after one test */
+	bool json;                 /* --json: client prints JSON instead of key=value */
+	unsigned qd;               /* --qd: in-flight operations for queued io modes */
+	bool zc;                   /* --zc: zero-copy send where the io mode has it */
+};
+
+void cfg_defaults(struct bench_cfg *cfg);
+
+/*
+ * Parse argv (after the role word) into cfg. Returns EXIT_OK, or EXIT_USAGE
+ * after printing one line to stderr. --help prints usage and exits 0.
+ */
+int cfg_parse(struct bench_cfg *cfg, enum role role, int argc, char **argv);
+
+/* The validation pass: returns NULL when cfg is valid, else the broken rule. */
+const char *cfg_check(const struct bench_cfg *cfg);
+
+/*
+ * Checked parsers. Each rejects empty input, signs, trailing junk and
+ * overflow; returns 0 or -EINVAL / -ERANGE.
+ * parse_size accepts an optional unit: B, K/KB/KiB, M/MB/MiB, G/GB/GiB
+ * (all binary, case-insensitive) and caps at MAX_SIZE_BYTES.
+ */
+int parse_u64(const char *s, uint64_t *out);
+int parse_size(const char *s, uint64_t *out);
+int parse_seconds(const char *s, double *out);
+
+void usage(enum role role, int to_stderr);
+
+#endif

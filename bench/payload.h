@@ -1,0 +1,40 @@
+/*
+ * payload.h - message buffers and the --verify pattern.
+ *
+ * Message m carries its sequence number m little-endian in its first
+ * 8 bytes (fewer when size < 8) and a byte pattern derived from m and the
+ * offset after that, so a lost, duplicated, reordered or corrupted byte is
+ * caught wherever it lands in a stream.
+ */
+#ifndef IPCPERF_PAYLOAD_H
+#define IPCPERF_PAYLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct payload {
+	uint8_t *tx;          /* one message to send (size bytes) */
+	uint8_t *rx;          /* receive buffer (rx_cap bytes) */
+	size_t size;
+	size_t rx_cap;
+	bool verify;
+	uint64_t rx_offset;   /* stream offset checked so far */
+	uint64_t errors;      /* mismatching bytes seen */
+	uint64_t first_bad;   /* stream offset of the first mismatch */
+};
+
+/* Allocate both buffers (page-aligned, pre-faulted); 0 or -ENOMEM. */
+int payload_init(struct payload *pl, size_t size, size_t rx_cap, bool verify);
+void payload_free(struct payload *pl);
+
+/* Write message seq into pl->tx (only when verifying; else a no-op). */
+void payload_fill(struct payload *pl, uint64_t seq);
+
+/* Check n received bytes continuing the stream; counts mismatches. */
+void payload_check_stream(struct payload *pl, const uint8_t *data, size_t n);
+
+/* The expected byte at `offset` within message `seq`. */
+uint8_t payload_byte(uint64_t seq, size_t offset);
+
+#endif
