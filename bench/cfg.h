@@ -30,7 +30,6 @@ enum exit_code {
 };
 
 enum role { ROLE_NONE, ROLE_SERVER, ROLE_CLIENT };
-enum bench_mode { MODE_THROUGHPUT, MODE_LATENCY };
 enum tri { TRI_AUTO = -1, TRI_OFF = 0, TRI_ON = 1 };
 
 struct bench_cfg {
@@ -39,8 +38,7 @@ struct bench_cfg {
 	const char *addr;          /* --addr: IP literal, socket path, or @abstract */
 	long port;                 /* --port: TCP port; 0 on the server = pick one */
 	const char *io;            /* --io: an io_ops name */
-	const char *mode_name;     /* --mode */
-	enum bench_mode mode;
+	const char *mode_name;     /* --mode: a mode_ops name */
 	uint64_t size;             /* --size: payload bytes per message */
 	uint64_t recv_size;        /* --recv-size: 0 = max(size, 64 KiB) */
 	double duration_s;         /* --duration: measured window */

@@ -22,18 +22,17 @@
 struct proto_hello {
 	uint32_t magic;
 	uint32_t version;
-	uint32_t mode;
 	uint32_t verify;
 	int32_t nodelay;
 	uint32_t qd;
 	uint32_t zc;
-	uint32_t pad;
 	uint64_t size;
 	uint64_t recv_size;
 	uint64_t duration_ns;
 	uint64_t warmup_ns;
 	uint64_t timeout_ns;
 	char io[16];
+	char mode[16];
 };
 
 struct proto_ack {

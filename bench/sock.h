@@ -59,4 +59,9 @@ const struct sock_ops *sock_find(const char *name);
 int sock_set_timeouts(int fd, double timeout_s);
 int sock_set_nodelay(int fd, int on);
 
+/* Stream kinds share these: accept a connection, close it, any size fits. */
+int sock_stream_accept(int lfd, void *hdr, size_t hdr_len, size_t *hdr_got);
+void sock_stream_release(int lfd, int cfd);
+int sock_stream_fit_size(int fd, size_t size, size_t *limit);
+
 #endif

@@ -1,0 +1,86 @@
+# ipcperf - build, test, bench, plots, deps, clean.
+#   make              build bench/ipcperf (SANITIZE=1: ASan+UBSan; V=1: show commands)
+#   make test         every test (unit, integration, harness, plots)
+#   make bench        the default sweep, then its plots
+#   make plots RUN=results/<id>
+#   make deps         install what a fresh Debian machine lacks (root)
+
+CC       ?= gcc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
+LDLIBS   += -lm
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Make the first build on a fresh machine self-sufficient: install what is
+# missing when root, otherwise say which apt-get line to run.
+DEPS_OK := $(shell scripts/deps.sh check build >/dev/null 2>&1 && echo yes)
+ifneq ($(DEPS_OK),yes)
+ifneq ($(filter deps clean,$(MAKECMDGOALS)),$(MAKECMDGOALS))
+$(shell scripts/deps.sh ensure build >&2)
+endif
+endif
+
+# liburing is optional: without it, --io uring reports unsupported.
+URING_LIBS := $(if $(wildcard bench/io_uring.c),$(shell pkg-config --libs liburing 2>/dev/null))
+ifneq ($(URING_LIBS),)
+CFLAGS += -DHAVE_LIBURING $(shell pkg-config --cflags liburing)
+LDLIBS += $(URING_LIBS)
+endif
+
+BENCH_SRCS := $(wildcard bench/*.c)
+ifeq ($(URING_LIBS),)
+BENCH_SRCS := $(filter-out bench/io_uring.c,$(BENCH_SRCS))
+endif
+BENCH_OBJS := $(BENCH_SRCS:.c=.o)
+LIB_OBJS   := $(filter-out bench/main.o,$(BENCH_OBJS))
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
+
+.PHONY: all test unit bench plots deps clean
+all: bench/ipcperf
+
+bench/ipcperf: $(BENCH_OBJS)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+%.o: %.c
+	@echo "  CC   $@"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+tests/bin/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p tests/bin
+	@echo "  LD   $@"
+	$(Q)$(CC) $(CFLAGS) -Ibench $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(UNIT_BINS)
+
+test: bench/ipcperf $(UNIT_BINS)
+	@scripts/deps.sh ensure test
+	python3 tests/run.py
+
+bench: bench/ipcperf
+	@scripts/deps.sh ensure all
+	./run.sh
+
+plots:
+	@test -n "$(RUN)" || { echo "usage: make plots RUN=results/<id>" >&2; exit 2; }
+	python3 plots/draw.py "$(RUN)"
+
+deps:
+	scripts/deps.sh install all
+
+clean:
+	rm -rf bench/ipcperf bench/*.o bench/*.d tests/bin
+
+-include $(BENCH_OBJS:.o=.d)

@@ -1,0 +1,63 @@
+/*
+ * io.c - the table of I/O modes and the helpers every mode shares.
+ */
+#include "io.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sock.h"
+
+#ifdef HAVE_LIBURING
+extern const struct io_ops uring_io;
+#endif
+
+const struct io_ops *const io_table[] = {
+	&sync_io,
+#ifdef HAVE_LIBURING
+	&uring_io,
+#endif
+	NULL,
+};
+
+static int io_complete(const struct io_ops *io)
+{
+	return io->name && io->init && io->send_msg && io->recv_some &&
+	       io->send_eof && io->fini;
+}
+
+const struct io_ops *io_find(const char *name)
+{
+	for (const struct io_ops *const *io = io_table; *io; io++)
+		if (name && !strcmp((*io)->name, name))
+			return io_complete(*io) ? *io : NULL;
+	return NULL;
+}
+
+ssize_t io_recv_msg(const struct io_ops *ops, struct io_ctx *io, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	if (io->sock_flags & SOCK_F_DGRAM) {
+		n = ops->recv_some(io, buf, len);
+		if (n <= 0)
+			return n;
+		return (size_t)n == len ? n : -EMSGSIZE;   /* never accept a cut message */
+	}
+	while (got < len) {
+		n = ops->recv_some(io, (char *)buf + got, len - got);
+		if (n <= 0)
+			return n == 0 && got ? -EPIPE : n;     /* EOF inside a message */
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int io_socket_eof(struct io_ctx *io)
+{
+	if (io->sock_flags & SOCK_F_DGRAM)
+		return send(io->fd, "", 0, 0) < 0 ? -errno : 0;
+	return shutdown(io->fd, SHUT_WR) < 0 ? -errno : 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * mode_latency.c - ping-pong, one request in flight: the client sends
+ * `size` bytes, the server echoes them, and the client times each round
+ * trip with CLOCK_MONOTONIC into a histogram. Only round trips that start
+ * inside the measured window are recorded.
+ */
+#include <errno.h>
+
+#include "cfg.h"
+#include "mode.h"
+#include "util.h"
+
+static int lat_client(struct side *s)
+{
+	size_t size = s->pl.size;
+	uint64_t seq = 0, t0;
+	ssize_t n;
+
+	while (phase_tick(&s->pc, s->bytes, s->msgs)) {
+		payload_fill(&s->pl, seq++);
+		t0 = now_ns();
+		n = s->io->send_msg(&s->ctx, s->pl.tx, size);
+		if (n < 0)
+			return side_fail(s, (int)n, "send request");
+		n = io_recv_msg(s->io, &s->ctx, s->pl.rx, size);
+		if (n <= 0)
+			return side_fail(s, n ? (int)n : -ECONNRESET, "receive reply");
+		if (s->pc.seen == PHASE_MEASURE)
+			hist_add(s->lat, now_ns() - t0);
+		payload_check_stream(&s->pl, s->pl.rx, size);
+		s->bytes += 2 * size;
+		s->msgs++;
+	}
+	return EXIT_OK;
+}
+
+static int lat_server(struct side *s)
+{
+	size_t size = s->pl.size;
+	ssize_t n;
+
+	for (;;) {
+		n = io_recv_msg(s->io, &s->ctx, s->pl.rx, size);
+		if (n == 0)
+			break;                        /* the client is done */
+		if (n < 0)
+			return side_fail(s, (int)n, "receive request");
+		payload_check_stream(&s->pl, s->pl.rx, size);
+		n = s->io->send_msg(&s->ctx, s->pl.rx, size);
+		if (n < 0)
+			return side_fail(s, (int)n, "send reply");
+		s->bytes += 2 * size;
+		s->msgs++;
+		phase_tick(&s->pc, s->bytes, s->msgs);
+	}
+	phase_force_end(&s->pc, s->bytes, s->msgs);
+	return EXIT_OK;
+}
+
+const struct mode_ops latency_mode = {
+	.name = "latency",
+	.client = lat_client,
+	.server = lat_server,
+};

@@ -1,0 +1,79 @@
+/*
+ * payload.c - message buffers and the --verify pattern.
+ */
+#include "payload.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static void *alloc_buf(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int payload_init(struct payload *pl, size_t size, size_t rx_cap, bool verify)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->size = size;
+	pl->rx_cap = rx_cap;
+	pl->verify = verify;
+	pl->tx = alloc_buf(size);
+	pl->rx = alloc_buf(rx_cap);
+	if (!pl->tx || !pl->rx) {
+		payload_free(pl);
+		return -ENOMEM;
+	}
+	/* Non-zero bytes, so that no page is a shared zero page. */
+	memset(pl->tx, 0xa5, size);
+	return 0;
+}
+
+void payload_free(struct payload *pl)
+{
+	if (pl->tx)
+		munmap(pl->tx, pl->size);
+	if (pl->rx)
+		munmap(pl->rx, pl->rx_cap);
+	pl->tx = pl->rx = NULL;
+}
+
+uint8_t payload_byte(uint64_t seq, size_t offset)
+{
+	if (offset < 8)
+		return (uint8_t)(seq >> (8 * offset));
+	return (uint8_t)(seq * 131u + offset * 7u + (offset >> 8));
+}
+
+void payload_fill(struct payload *pl, uint64_t seq)
+{
+	if (!pl->verify)
+		return;
+	for (size_t i = 0; i < pl->size; i++)
+		pl->tx[i] = payload_byte(seq, i);
+}
+
+void payload_check_stream(struct payload *pl, const uint8_t *data, size_t n)
+{
+	uint64_t seq = pl->rx_offset / pl->size;
+	size_t off = (size_t)(pl->rx_offset % pl->size);
+
+	if (!pl->verify)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (data[i] != payload_byte(seq, off)) {
+			if (!pl->errors)
+				pl->first_bad = pl->rx_offset + i;
+			pl->errors++;
+		}
+		if (++off == pl->size) {
+			off = 0;
+			seq++;
+		}
+	}
+	pl->rx_offset += n;
+}

@@ -1,0 +1,159 @@
+/*
+ * report.c - print one record, key=value or JSON, from one field list.
+ *
+ *   socket=tcp io=sync mode=latency size_bytes=100 ... status=ok
+ *   elapsed_s=2.000 messages=25601 ... lat_p50_ns=77823 ... note=""
+ */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cfg.h"
+
+struct out {
+	FILE *f;
+	bool json;
+	int n;
+};
+
+static void key(struct out *o, const char *k)
+{
+	if (o->json)
+		fprintf(o->f, "%s\"%s\": ", o->n++ ? ", " : "{", k);
+	else
+		fprintf(o->f, "%s%s=", o->n++ ? " " : "", k);
+}
+
+/* Strings are quoted in JSON always, in key=value only when needed. */
+static void put_str(struct out *o, const char *k, const char *v)
+{
+	bool quote = o->json || !*v || strpbrk(v, " \t\"\\=");
+
+	key(o, k);
+	if (quote)
+		fputc('"', o->f);
+	for (const char *p = v; *p; p++) {
+		if (quote && (*p == '"' || *p == '\\'))
+			fputc('\\', o->f);
+		fputc((unsigned char)*p < 0x20 ? ' ' : *p, o->f);
+	}
+	if (quote)
+		fputc('"', o->f);
+}
+
+static void put_u64(struct out *o, const char *k, uint64_t v)
+{
+	key(o, k);
+	fprintf(o->f, "%llu", (unsigned long long)v);
+}
+
+static void put_int(struct out *o, const char *k, long v)
+{
+	key(o, k);
+	fprintf(o->f, "%ld", v);
+}
+
+static void put_dbl(struct out *o, const char *k, double v)
+{
+	key(o, k);
+	fprintf(o->f, "%.9g", v);
+}
+
+/* An absent value: null in JSON, empty in key=value. */
+static void put_none(struct out *o, const char *k)
+{
+	key(o, k);
+	if (o->json)
+		fputs("null", o->f);
+}
+
+static void put_opt_int(struct out *o, const char *k, long v, bool present)
+{
+	if (present)
+		put_int(o, k, v);
+	else
+		put_none(o, k);
+}
+
+static void put_settings(struct out *o, const struct record *r)
+{
+	const struct bench_cfg *c = r->cfg;
+
+	put_str(o, "ipcperf_version", IPCPERF_VERSION);
+	put_str(o, "socket", c->socket);
+	put_str(o, "io", c->io);
+	put_str(o, "mode", c->mode_name);
+	put_u64(o, "size_bytes", c->size);
+	put_u64(o, "recv_size_bytes", r->recv_size);
+	put_dbl(o, "duration_s", c->duration_s);
+	put_dbl(o, "warmup_s", c->warmup_s);
+	put_opt_int(o, "nodelay", r->nodelay, r->nodelay >= 0);
+	put_int(o, "verify", c->verify);
+	put_opt_int(o, "client_cpu", c->cpu, c->cpu >= 0);
+	put_opt_int(o, "server_cpu", r->server_cpu, r->server_cpu >= 0);
+	put_str(o, "io_features", r->io_features);
+}
+
+static void put_latency(struct out *o, const struct record *r)
+{
+	static const char *const names[] = {
+		"lat_mean_ns", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
+	};
+	const uint64_t vals[] = {
+		0, r->lat_p50_ns, r->lat_p90_ns, r->lat_p99_ns, r->lat_p999_ns, r->lat_max_ns,
+	};
+	bool have = r->measured && r->has_latency;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!have)
+			put_none(o, names[i]);
+		else if (i == 0)
+			put_dbl(o, names[i], r->lat_mean_ns);
+		else
+			put_u64(o, names[i], vals[i]);
+	}
+}
+
+static void put_measurement(struct out *o, const struct record *r)
+{
+	static const char *const fields[] = {
+		"elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
+		"client_cpu_s", "server_cpu_s", "cpu_ns_per_msg",
+		"client_vcsw", "client_ivcsw", "server_vcsw", "server_ivcsw",
+	};
+	double cpu_ns = (r->client_cpu_s + r->server_cpu_s) * 1e9;
+
+	if (!r->measured) {
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			put_none(o, fields[i]);
+		put_latency(o, r);
+		return;
+	}
+	put_dbl(o, "elapsed_s", r->elapsed_s);
+	put_u64(o, "messages", r->messages);
+	put_u64(o, "bytes", r->bytes);
+	put_dbl(o, "bytes_per_s", (double)r->bytes / r->elapsed_s);
+	put_dbl(o, "msgs_per_s", (double)r->messages / r->elapsed_s);
+	put_dbl(o, "client_cpu_s", r->client_cpu_s);
+	put_dbl(o, "server_cpu_s", r->server_cpu_s);
+	put_dbl(o, "cpu_ns_per_msg", r->messages ? cpu_ns / (double)r->messages : 0.0);
+	put_u64(o, "client_vcsw", r->client_vcsw);
+	put_u64(o, "client_ivcsw", r->client_ivcsw);
+	put_u64(o, "server_vcsw", r->server_vcsw);
+	put_u64(o, "server_ivcsw", r->server_ivcsw);
+	put_latency(o, r);
+}
+
+void report_print(const struct record *r, bool json)
+{
+	struct out o = { .f = stdout, .json = json, .n = 0 };
+
+	put_settings(&o, r);
+	put_str(&o, "status", r->status);
+	put_measurement(&o, r);
+	put_u64(&o, "verify_errors", r->verify_errors);
+	put_str(&o, "note", r->note);
+	fputs(json ? "}\n" : "\n", stdout);
+	fflush(stdout);
+}

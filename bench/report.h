@@ -1,0 +1,37 @@
+/*
+ * report.h - the client's one result record on stdout: the effective
+ * settings first, then the measurement, as key=value pairs on one line
+ * (values with spaces are double-quoted) or as one JSON object (--json).
+ * Field names are the CSV columns of DESIGN.md where one exists.
+ */
+#ifndef IPCPERF_REPORT_H
+#define IPCPERF_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct bench_cfg;
+
+struct record {
+	const struct bench_cfg *cfg;
+	uint64_t recv_size;
+	int nodelay;               /* 1/0 for tcp, -1 not applicable */
+	int server_cpu;
+	char io_features[160];
+	const char *status;        /* "ok", "unsupported", "error" */
+	char note[256];
+	bool measured;             /* the fields below are valid */
+	double elapsed_s;
+	uint64_t messages;
+	uint64_t bytes;
+	bool has_latency;
+	double lat_mean_ns;
+	uint64_t lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p999_ns, lat_max_ns;
+	double client_cpu_s, server_cpu_s;
+	uint64_t client_vcsw, client_ivcsw, server_vcsw, server_ivcsw;
+	uint64_t verify_errors;
+};
+
+void report_print(const struct record *r, bool json);
+
+#endif

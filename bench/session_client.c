@@ -1,0 +1,255 @@
+/*
+ * session_client.c - connect, describe the test to the server, run the
+ * client side of the workload, collect the server's figures, and print one
+ * record. Every failure after argument parsing still prints a record with
+ * status "error" or "unsupported" and its reason, so the harness never
+ * loses a point.
+ *
+ *   $ bench/ipcperf client --socket unix-stream --addr /tmp/s --mode latency --size 100
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "mode.h"
+#include "proto.h"
+#include "report.h"
+#include "session.h"
+#include "sock.h"
+#include "util.h"
+
+struct client {
+	const struct bench_cfg *cfg;
+	const struct sock_ops *sock;
+	const struct mode_ops *mode;
+	struct side side;
+	struct hist *lat;
+	struct record rec;
+	struct proto_result result;
+	int fd;
+	bool io_ready;             /* io->init succeeded: fini is owed */
+};
+
+/* Set the record's outcome and reason; returns the exit code to use. */
+static int outcome(struct client *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->rec.status = code == EXIT_OK ? "ok" : code == EXIT_UNSUPPORTED ? "unsupported" : "error";
+	va_start(ap, fmt);
+	vsnprintf(c->rec.note, sizeof(c->rec.note), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static uint64_t cpu_ns(const struct phase_mark *m)
+{
+	return m->cpu_user_ns + m->cpu_sys_ns;
+}
+
+/* Size limits, TCP_NODELAY, buffers and the io mode: all before the hello. */
+static int prepare(struct client *c)
+{
+	const struct bench_cfg *cfg = c->cfg;
+	int latency = !strcmp(cfg->mode_name, "latency");
+	size_t limit, rx_cap = latency ? cfg->size : 4096;
+	int ret;
+
+	ret = c->sock->fit_size(c->fd, cfg->size, &limit);
+	if (ret == -EMSGSIZE)
+		return outcome(c, EXIT_UNSUPPORTED,
+			       "%s message of %llu bytes exceeds this system's datagram limit of %zu bytes (SO_SNDBUF, capped by net.core.wmem_max)",
+			       cfg->socket, (unsigned long long)cfg->size, limit);
+	if (ret < 0)
+		return outcome(c, EXIT_FAIL, "size the socket buffer: %s", strerror(-ret));
+	if (c->sock->flags & SOCK_F_TCP) {
+		c->rec.nodelay = cfg->nodelay == TRI_AUTO ? latency : cfg->nodelay;
+		ret = sock_set_nodelay(c->fd, c->rec.nodelay);
+		if (ret < 0)
+			return outcome(c, EXIT_FAIL, "set TCP_NODELAY: %s", strerror(-ret));
+	}
+	if (payload_init(&c->side.pl, cfg->size, rx_cap, cfg->verify) < 0)
+		return outcome(c, EXIT_FAIL, "allocate %llu-byte buffers: out of memory",
+			       (unsigned long long)cfg->size);
+	ret = c->side.io->init(&c->side.ctx);
+	c->io_ready = ret == 0;
+	if (ret == -EOPNOTSUPP)
+		return outcome(c, EXIT_UNSUPPORTED, "io %s: %s", cfg->io, c->side.ctx.why);
+	if (ret < 0)
+		return outcome(c, EXIT_FAIL, "io %s init: %s", cfg->io, strerror(-ret));
+	snprintf(c->rec.io_features, sizeof(c->rec.io_features), "%s", c->side.ctx.features);
+	return EXIT_OK;
+}
+
+static int handshake(struct client *c)
+{
+	const struct bench_cfg *cfg = c->cfg;
+	struct proto_hello hello = {
+		.magic = PROTO_MAGIC,
+		.version = PROTO_VERSION,
+		.verify = cfg->verify,
+		.nodelay = c->rec.nodelay,
+		.qd = cfg->qd,
+		.zc = cfg->zc,
+		.size = cfg->size,
+		.recv_size = cfg->recv_size,
+		.duration_ns = (uint64_t)(cfg->duration_s * 1e9),
+		.warmup_ns = (uint64_t)(cfg->warmup_s * 1e9),
+		.timeout_ns = (uint64_t)(cfg->timeout_s * 1e9),
+	};
+	struct proto_ack ack;
+	int ret;
+
+	snprintf(hello.io, sizeof(hello.io), "%s", cfg->io);
+	snprintf(hello.mode, sizeof(hello.mode), "%s", cfg->mode_name);
+	ret = proto_send(c->fd, &hello, sizeof(hello));
+	if (ret == 0)
+		ret = proto_recv(c->fd, &ack, sizeof(ack), c->sock->flags & SOCK_F_DGRAM);
+	if (ret < 0)
+		return outcome(c, EXIT_FAIL, "handshake with the server: %s%s", strerror(-ret),
+			       ret == -ETIMEDOUT ? " (--timeout)" : "");
+	ack.note[sizeof(ack.note) - 1] = '\0';
+	ack.features[sizeof(ack.features) - 1] = '\0';
+	c->rec.server_cpu = ack.cpu;
+	if (!c->rec.io_features[0])
+		snprintf(c->rec.io_features, sizeof(c->rec.io_features), "%s", ack.features);
+	if (ack.status != EXIT_OK)
+		return outcome(c, ack.status == EXIT_UNSUPPORTED ? EXIT_UNSUPPORTED : EXIT_FAIL,
+			       "server: %s", ack.note);
+	return EXIT_OK;
+}
+
+/* Run the workload, end the stream, and wait for the server's figures. */
+static int run(struct client *c)
+{
+	struct side *s = &c->side;
+	int ret;
+
+	ret = phase_start(&s->pc, c->cfg->warmup_s, c->cfg->duration_s);
+	if (ret < 0)
+		return outcome(c, EXIT_FAIL, "arm the timer: %s", strerror(-ret));
+	ret = c->mode->client(s);
+	phase_stop();
+	if (ret != EXIT_OK)
+		return outcome(c, EXIT_FAIL, "%s", s->note);
+	ret = s->io->send_eof(&s->ctx);
+	if (ret == 0)
+		ret = proto_recv(c->fd, &c->result, sizeof(c->result), s->ctx.sock_flags & SOCK_F_DGRAM);
+	if (ret < 0)
+		return outcome(c, EXIT_FAIL, "waiting for the server's result: %s", strerror(-ret));
+	c->result.note[sizeof(c->result.note) - 1] = '\0';
+	if (c->result.status != EXIT_OK)
+		return outcome(c, EXIT_FAIL, "server: %s", c->result.note);
+	return EXIT_OK;
+}
+
+/*
+ * Fill the measurement. Throughput counts what the receiver (the server)
+ * saw in its window; latency counts the client's timed round trips.
+ */
+static int measure(struct client *c)
+{
+	const struct phase_clock *pc = &c->side.pc;
+	const struct proto_result *r = &c->result;
+	struct record *rec = &c->rec;
+	uint64_t window_ns = phase_window_ns(pc);
+
+	if (!window_ns)
+		return outcome(c, EXIT_FAIL, "the measured window never opened (the peer ended during warm-up)");
+	if (c->lat) {
+		if (!c->lat->count)
+			return outcome(c, EXIT_FAIL, "no round trip completed in the window; raise --duration");
+		rec->elapsed_s = (double)window_ns / 1e9;
+		rec->messages = c->lat->count;
+		rec->bytes = 2 * c->cfg->size * c->lat->count;
+		rec->has_latency = true;
+		rec->lat_mean_ns = hist_mean(c->lat);
+		rec->lat_p50_ns = hist_percentile(c->lat, 50);
+		rec->lat_p90_ns = hist_percentile(c->lat, 90);
+		rec->lat_p99_ns = hist_percentile(c->lat, 99);
+		rec->lat_p999_ns = hist_percentile(c->lat, 99.9);
+		rec->lat_max_ns = c->lat->max;
+	} else {
+		if (!r->window_ns || !r->bytes)
+			return outcome(c, EXIT_FAIL, "the server counted no bytes in its window");
+		rec->elapsed_s = (double)r->window_ns / 1e9;
+		rec->bytes = r->bytes;
+		rec->messages = r->bytes / c->cfg->size;
+	}
+	rec->client_cpu_s = (double)(cpu_ns(&pc->end) - cpu_ns(&pc->start)) / 1e9;
+	rec->server_cpu_s = (double)(r->cpu_user_ns + r->cpu_sys_ns) / 1e9;
+	rec->client_vcsw = pc->end.vcsw - pc->start.vcsw;
+	rec->client_ivcsw = pc->end.ivcsw - pc->start.ivcsw;
+	rec->server_vcsw = r->vcsw;
+	rec->server_ivcsw = r->ivcsw;
+	rec->verify_errors = c->side.pl.errors + r->verify_errors;
+	rec->measured = true;
+	if (rec->verify_errors)
+		return outcome(c, EXIT_FAIL, "verify: %llu bytes differ from the pattern (%s)",
+			       (unsigned long long)rec->verify_errors,
+			       c->side.pl.errors ? "in replies the client received" : "in what the server received");
+	return outcome(c, EXIT_OK, "");
+}
+
+static int client_steps(struct client *c)
+{
+	int ret;
+
+	c->fd = c->sock->connect(c->cfg);
+	if (c->fd < 0)
+		return outcome(c, EXIT_FAIL, "connect to %s%s%.0ld: %s", c->cfg->addr,
+			       c->cfg->port > 0 ? " port " : "", c->cfg->port > 0 ? c->cfg->port : 0,
+			       strerror(-c->fd));
+	c->side.ctx.fd = c->fd;
+	ret = prepare(c);
+	if (ret == EXIT_OK)
+		ret = handshake(c);
+	if (ret == EXIT_OK)
+		ret = run(c);
+	if (ret == EXIT_OK)
+		ret = measure(c);
+	if (c->io_ready)
+		c->side.io->fini(&c->side.ctx);
+	return ret;
+}
+
+int session_client(const struct bench_cfg *cfg)
+{
+	static struct client c;
+	int ret;
+
+	signal(SIGPIPE, SIG_IGN);
+	c.cfg = cfg;
+	c.sock = sock_find(cfg->socket);
+	c.mode = mode_find(cfg->mode_name);
+	c.rec.cfg = cfg;
+	c.rec.nodelay = -1;
+	c.rec.server_cpu = -1;
+	c.rec.recv_size = cfg->recv_size ? cfg->recv_size
+		: cfg->size > DEFAULT_RECV_FLOOR ? cfg->size : DEFAULT_RECV_FLOOR;
+	c.side.cfg = cfg;
+	c.side.io = io_find(cfg->io);
+	c.side.ctx.cfg = cfg;
+	c.side.ctx.fd = -1;
+	c.side.ctx.sock_flags = c.sock->flags;
+	if (!strcmp(cfg->mode_name, "latency")) {
+		c.lat = malloc(sizeof(*c.lat));
+		if (!c.lat)
+			die(ENOMEM, "allocate the histogram");
+		hist_init(c.lat);
+		c.side.lat = c.lat;
+	}
+	if (cfg->cpu >= 0 && (ret = pin_cpu(cfg->cpu)) < 0)
+		die_code(EXIT_USAGE, -ret, "cannot pin to CPU %d (see --help)", cfg->cpu);
+
+	ret = client_steps(&c);
+	if (ret != EXIT_OK)
+		fprintf(stderr, "ipcperf: %s\n", c.rec.note);
+	report_print(&c.rec, cfg->json);
+	return ret;
+}

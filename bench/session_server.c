@@ -1,0 +1,224 @@
+/*
+ * session_server.c - listen, announce readiness, and serve tests one after
+ * another: read the client's hello, check that this side can run it, ack,
+ * run the server side of the workload, and send back its figures. A client
+ * that vanishes or stays silent past --timeout costs only its own test.
+ *
+ *   $ bench/ipcperf server --socket tcp --addr 127.0.0.1 --port 0 --ready-fd 3
+ *   (fd 3 receives "ready port=40123")
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "mode.h"
+#include "proto.h"
+#include "session.h"
+#include "sock.h"
+#include "util.h"
+
+/* What a SIGTERM/SIGINT handler may need to remove. */
+static const struct sock_ops *active_sock;
+static const struct bench_cfg *active_cfg;
+
+static void on_terminate(int sig)
+{
+	if (active_sock && active_cfg)
+		active_sock->cleanup(active_cfg);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* The test the client asked for: the server's cfg with the hello applied. */
+struct test {
+	struct bench_cfg cfg;
+	char io[sizeof(((struct proto_hello *)0)->io) + 1];
+	char mode[sizeof(((struct proto_hello *)0)->mode) + 1];
+	const struct mode_ops *mode_ops;
+	struct side side;
+	bool io_ready;
+	struct proto_ack ack;
+};
+
+static int refuse(struct test *t, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	t->ack.status = status;
+	va_start(ap, fmt);
+	vsnprintf(t->ack.note, sizeof(t->ack.note), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static void apply_hello(struct test *t, const struct bench_cfg *base, const struct proto_hello *h)
+{
+	t->cfg = *base;
+	memcpy(t->io, h->io, sizeof(h->io));
+	memcpy(t->mode, h->mode, sizeof(h->mode));
+	t->cfg.io = t->io;
+	t->cfg.mode_name = t->mode;
+	t->cfg.size = h->size;
+	t->cfg.recv_size = h->recv_size;
+	t->cfg.duration_s = (double)h->duration_ns / 1e9;
+	t->cfg.warmup_s = (double)h->warmup_ns / 1e9;
+	t->cfg.verify = h->verify;
+	t->cfg.nodelay = h->nodelay;
+	t->cfg.qd = h->qd;
+	t->cfg.zc = h->zc;
+}
+
+/* Check and set up this side for the test; fills t->ack either way. */
+static int prepare(struct test *t, const struct sock_ops *sock, int fd, const struct proto_hello *h)
+{
+	const struct bench_cfg *cfg = &t->cfg;
+	size_t limit, rx_cap = (size_t)cfg->size;
+	int ret;
+
+	t->ack.magic = PROTO_MAGIC;
+	t->ack.cpu = cfg->cpu;
+	if (h->version != PROTO_VERSION)
+		return refuse(t, EXIT_FAIL, "protocol version %u, this server speaks %u",
+			      h->version, PROTO_VERSION);
+	t->mode_ops = mode_find(cfg->mode_name);
+	t->side.io = io_find(cfg->io);
+	if (!t->mode_ops || !t->side.io || !cfg->size || cfg->size > MAX_SIZE_BYTES)
+		return refuse(t, EXIT_FAIL, "cannot run mode '%s' io '%s' size %llu",
+			      cfg->mode_name, cfg->io, (unsigned long long)cfg->size);
+	ret = sock->fit_size(fd, (size_t)cfg->size, &limit);
+	if (ret == -EMSGSIZE)
+		return refuse(t, EXIT_UNSUPPORTED, "replies of %llu bytes exceed the datagram limit of %zu bytes",
+			      (unsigned long long)cfg->size, limit);
+	if ((sock->flags & SOCK_F_TCP) && cfg->nodelay >= 0)
+		sock_set_nodelay(fd, cfg->nodelay);
+	if (!strcmp(cfg->mode_name, "throughput") && !(sock->flags & SOCK_F_DGRAM))
+		rx_cap = cfg->recv_size ? cfg->recv_size
+			: cfg->size > DEFAULT_RECV_FLOOR ? cfg->size : DEFAULT_RECV_FLOOR;
+	if (payload_init(&t->side.pl, (size_t)cfg->size, rx_cap, cfg->verify) < 0)
+		return refuse(t, EXIT_FAIL, "allocate %llu-byte buffers: out of memory",
+			      (unsigned long long)cfg->size);
+	t->side.cfg = cfg;
+	t->side.ctx.cfg = cfg;
+	t->side.ctx.fd = fd;
+	t->side.ctx.sock_flags = sock->flags;
+	ret = t->side.io->init(&t->side.ctx);
+	t->io_ready = ret == 0;
+	if (ret == -EOPNOTSUPP)
+		return refuse(t, EXIT_UNSUPPORTED, "io %s: %s", cfg->io, t->side.ctx.why);
+	if (ret < 0)
+		return refuse(t, EXIT_FAIL, "io %s init: %s", cfg->io, strerror(-ret));
+	snprintf(t->ack.features, sizeof(t->ack.features), "%s", t->side.ctx.features);
+	return refuse(t, EXIT_OK, "");
+}
+
+/* Run the workload and send back this side's figures over its window. */
+static void run(struct test *t, int fd)
+{
+	struct side *s = &t->side;
+	struct proto_result r = { .magic = PROTO_MAGIC, .status = EXIT_OK };
+	const struct phase_mark *a = &s->pc.start, *b = &s->pc.end;
+	int ret;
+
+	ret = phase_start(&s->pc, t->cfg.warmup_s, t->cfg.duration_s);
+	if (ret == 0)
+		ret = t->mode_ops->server(s);
+	phase_stop();
+	if (ret != EXIT_OK) {
+		warnx_(0, "test aborted: %s", s->note);
+		return;
+	}
+	if (!phase_window_ns(&s->pc)) {
+		r.status = EXIT_FAIL;
+		snprintf(r.note, sizeof(r.note), "the server's window never opened");
+	} else {
+		r.bytes = b->bytes - a->bytes;
+		r.msgs = b->msgs - a->msgs;
+		r.window_ns = b->t_ns - a->t_ns;
+		r.cpu_user_ns = b->cpu_user_ns - a->cpu_user_ns;
+		r.cpu_sys_ns = b->cpu_sys_ns - a->cpu_sys_ns;
+		r.vcsw = b->vcsw - a->vcsw;
+		r.ivcsw = b->ivcsw - a->ivcsw;
+		r.verify_errors = s->pl.errors;
+	}
+	ret = proto_send(fd, &r, sizeof(r));
+	if (ret < 0)
+		warnx_(-ret, "send the result");
+}
+
+/* Serve one test; returns its exit code (for --once). */
+static int serve_one(const struct bench_cfg *base, const struct sock_ops *sock, int lfd)
+{
+	static struct test t;
+	struct proto_hello hello;
+	size_t got = 0;
+	int fd, ret, dgram = sock->flags & SOCK_F_DGRAM;
+
+	memset(&t, 0, sizeof(t));
+	fd = sock->accept(lfd, &hello, sizeof(hello), &got);
+	if (fd < 0) {
+		warnx_(-fd, "accept");
+		return EXIT_FAIL;
+	}
+	ret = sock_set_timeouts(fd, base->timeout_s);
+	if (ret == 0 && !dgram)
+		ret = proto_recv(fd, &hello, sizeof(hello), 0);
+	else if (ret == 0 && (got != sizeof(hello) || hello.magic != PROTO_MAGIC))
+		ret = -EPROTO;
+	if (ret < 0) {
+		warnx_(-ret, "no valid test header from the client");
+		sock->release(lfd, fd);
+		return EXIT_FAIL;
+	}
+	apply_hello(&t, base, &hello);
+	ret = prepare(&t, sock, fd, &hello);
+	if (proto_send(fd, &t.ack, sizeof(t.ack)) == 0 && ret == EXIT_OK)
+		run(&t, fd);
+	else if (ret != EXIT_OK)
+		warnx_(0, "refused a test: %s", t.ack.note);
+	if (t.io_ready)
+		t.side.io->fini(&t.side.ctx);
+	payload_free(&t.side.pl);
+	sock->release(lfd, fd);
+	return ret == EXIT_OK && !t.side.note[0] ? EXIT_OK : ret ? ret : EXIT_FAIL;
+}
+
+static void announce(const struct bench_cfg *cfg, int port)
+{
+	if (cfg->ready_fd < 0) {
+		fprintf(stderr, "ipcperf: server ready on %s%s%.0d\n", cfg->addr,
+			port ? " port " : "", port ? port : 0);
+		return;
+	}
+	if (dprintf(cfg->ready_fd, "ready port=%d\n", port) < 0)
+		die(errno, "write to --ready-fd %d", cfg->ready_fd);
+	close(cfg->ready_fd);
+}
+
+int session_server(const struct bench_cfg *cfg)
+{
+	const struct sock_ops *sock = sock_find(cfg->socket);
+	int lfd, port = 0, ret;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (cfg->cpu >= 0 && (ret = pin_cpu(cfg->cpu)) < 0)
+		die_code(EXIT_USAGE, -ret, "cannot pin to CPU %d (see --help)", cfg->cpu);
+	lfd = sock->listen(cfg, &port);
+	if (lfd < 0)
+		die(-lfd, "listen on %s (%s)", cfg->addr, cfg->socket);
+	active_sock = sock;
+	active_cfg = cfg;
+	signal(SIGTERM, on_terminate);
+	signal(SIGINT, on_terminate);
+	announce(cfg, port);
+	do
+		ret = serve_one(cfg, sock, lfd);
+	while (!cfg->once);
+	sock->cleanup(cfg);
+	close(lfd);
+	return ret;
+}

@@ -1,0 +1,45 @@
+/*
+ * sock_unix_stream.c - AF_UNIX SOCK_STREAM.
+ *
+ *   $ bench/ipcperf server --socket unix-stream --addr /tmp/ipcp.sock
+ */
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "sock.h"
+#include "sock_unix.h"
+
+static int us_listen(const struct bench_cfg *cfg, int *port_out)
+{
+	int fd = unix_bind(cfg->addr, SOCK_STREAM);
+	int err;
+
+	*port_out = 0;
+	if (fd < 0)
+		return fd;
+	if (listen(fd, 8) < 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static int us_connect(const struct bench_cfg *cfg)
+{
+	return unix_connect(cfg->addr, SOCK_STREAM, 0, cfg->timeout_s);
+}
+
+const struct sock_ops unix_stream_sock = {
+	.name = "unix-stream",
+	.flags = 0,
+	.check_addr = unix_check_addr,
+	.listen = us_listen,
+	.accept = sock_stream_accept,
+	.release = sock_stream_release,
+	.connect = us_connect,
+	.cleanup = unix_unlink,
+	.fit_size = sock_stream_fit_size,
+};
