@@ -321,7 +321,7 @@ const char *cfg_check(const struct bench_cfg *cfg)
 #define CHECK(cond, ...) do { if (!(cond)) { snprintf(msg, sizeof(msg), __VA_ARGS__); return msg; } } while (0)
 	CHECK(cfg->socket, "--socket is required (one of: unix-stream, unix-dgram, tcp)");
 	sock = sock_find(cfg->socket);
-	CHECK(sock, "unknown socket kind '%s' (see --list)", cfg->socket);
+	CHECK(sock, "unknown socket kind '%s' (one of: unix-stream, unix-dgram, tcp)", cfg->socket);
 	CHECK(cfg->addr && cfg->addr[0], "--addr is required");
 	if (sock->flags & SOCK_F_TCP) {
 		CHECK(cfg->port >= 0, "--port is required for tcp");
@@ -331,7 +331,7 @@ const char *cfg_check(const struct bench_cfg *cfg)
 	}
 	addr_rule = sock->check_addr ? sock->check_addr(cfg) : NULL;
 	CHECK(!addr_rule, "%s", addr_rule);
-	CHECK(io_find(cfg->io), "unknown io mode '%s' (see --list)", cfg->io);
+	CHECK(io_find(cfg->io), "unknown io mode '%s' (ipcperf --list shows the io modes)", cfg->io);
 	CHECK(cfg->timeout_s >= 0.01, "--timeout must be at least 0.01 s");
 	if (cfg->role == ROLE_CLIENT) {
 		CHECK(cfg->mode_name, "--mode is required (throughput or latency)");

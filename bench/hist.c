@@ -36,6 +36,8 @@ uint64_t hist_percentile(const struct hist *h, double p)
 	rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
 	if (rank < 1)
 		rank = 1;
+	if (rank >= h->count)
+		return h->max;              /* the top rank is known exactly */
 	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
 		seen += h->bucket[i];
 		if (seen < rank)

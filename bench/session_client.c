@@ -63,7 +63,7 @@ static int prepare(struct client *c)
 	ret = c->sock->fit_size(c->fd, cfg->size, &limit);
 	if (ret == -EMSGSIZE)
 		return outcome(c, EXIT_UNSUPPORTED,
-			       "%s message of %llu bytes exceeds this system's datagram limit of %zu bytes (SO_SNDBUF, capped by net.core.wmem_max)",
+			       "%s message of %llu bytes exceeds this system's datagram limit of %zu bytes (set by SO_SNDBUF, net.core.wmem_max, and the kernel's largest skb allocation)",
 			       cfg->socket, (unsigned long long)cfg->size, limit);
 	if (ret < 0)
 		return outcome(c, EXIT_FAIL, "size the socket buffer: %s", strerror(-ret));
@@ -245,7 +245,7 @@ int session_client(const struct bench_cfg *cfg)
 		c.side.lat = c.lat;
 	}
 	if (cfg->cpu >= 0 && (ret = pin_cpu(cfg->cpu)) < 0)
-		die_code(EXIT_USAGE, -ret, "cannot pin to CPU %d (see --help)", cfg->cpu);
+		die_code(EXIT_USAGE, 0, "cannot pin to CPU %d: %s (see --help)", cfg->cpu, strerror(-ret));
 
 	ret = client_steps(&c);
 	if (ret != EXIT_OK)

@@ -206,7 +206,7 @@ int session_server(const struct bench_cfg *cfg)
 
 	signal(SIGPIPE, SIG_IGN);
 	if (cfg->cpu >= 0 && (ret = pin_cpu(cfg->cpu)) < 0)
-		die_code(EXIT_USAGE, -ret, "cannot pin to CPU %d (see --help)", cfg->cpu);
+		die_code(EXIT_USAGE, 0, "cannot pin to CPU %d: %s (see --help)", cfg->cpu, strerror(-ret));
 	lfd = sock->listen(cfg, &port);
 	if (lfd < 0)
 		die(-lfd, "listen on %s (%s)", cfg->addr, cfg->socket);

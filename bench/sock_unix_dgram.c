@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -53,18 +54,58 @@ static void ud_release(int lfd, int cfd)
 
 static int ud_connect(const struct bench_cfg *cfg)
 {
-	return unix_connect(cfg->addr, SOCK_DGRAM, 1, cfg->timeout_s);
+	int fd = unix_connect(cfg->addr, SOCK_DGRAM, 1, cfg->timeout_s);
+
+	/* The kernel says EPERM when the server is connected to another client. */
+	return fd == -EPERM ? -EBUSY : fd;
+}
+
+/* Does one datagram of `size` bytes pass a socket with this SO_SNDBUF? */
+static int dgram_passes(int sndbuf, const void *buf, size_t size)
+{
+	int sv[2], half = sndbuf / 2, ok;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return 0;
+	/* The kernel doubles the request: ask for half of what the real socket has. */
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &half, sizeof(half));
+	ok = send(sv[0], buf, size, MSG_DONTWAIT) == (ssize_t)size;
+	close(sv[0]);
+	close(sv[1]);
+	return ok;
+}
+
+/* The largest size <= bound that passes, by bisection (bound fails or passes). */
+static size_t largest_passing(int sndbuf, const void *buf, size_t bound)
+{
+	size_t lo = 0, hi = bound + 1;      /* lo passes (trivially), hi fails */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dgram_passes(sndbuf, buf, mid))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /*
  * Raise SO_SNDBUF (the kernel doubles the request and caps it at
  * net.core.wmem_max) until one datagram of `size` fits; no SO_SNDBUFFORCE,
- * so that root and users measure the same system.
+ * so that root and users measure the same system. The buffer is not the
+ * only limit: the kernel allocates most of a datagram as one linear block,
+ * which fails above a few MiB (ENOBUFS). Rather than model the kernel, a
+ * datagram is sent over a private socketpair with the same buffer size,
+ * and the real limit found by bisection when it does not pass.
  */
 static int ud_fit_size(int fd, size_t size, size_t *limit)
 {
 	int have, want;
 	socklen_t len = sizeof(have);
+	size_t bound;
+	void *probe;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &len) < 0)
 		return -errno;
@@ -76,7 +117,15 @@ static int ud_fit_size(int fd, size_t size, size_t *limit)
 		if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &len) < 0)
 			return -errno;
 	}
-	*limit = have > UNIX_DGRAM_OVERHEAD ? (size_t)have - UNIX_DGRAM_OVERHEAD : 0;
+	bound = have > UNIX_DGRAM_OVERHEAD ? (size_t)have - UNIX_DGRAM_OVERHEAD : 0;
+	if (size < bound)
+		bound = size;
+	probe = mmap(NULL, bound ? bound : 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (probe == MAP_FAILED)
+		return -ENOMEM;
+	*limit = bound == size && dgram_passes(have, probe, size)
+		? size : largest_passing(have, probe, bound);
+	munmap(probe, bound ? bound : 1);
 	return size <= *limit ? 0 : -EMSGSIZE;
 }
 

@@ -1,0 +1,120 @@
+"""Start bench/ipcperf servers and clients for tests, and always stop them.
+
+A server is started with a ready pipe (--ready-fd) and waited on with a
+timeout; it is stopped by its own PID. Clients run with --json and a
+subprocess timeout, so a hang is a test failure, never a stuck suite.
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / "bench" / "ipcperf"
+READY_TIMEOUT_S = 5.0
+
+
+def skip_reason():
+    """Why the binary cannot be tested here, or None."""
+    if not BIN.exists():
+        return f"{BIN} is not built (run make)"
+    return None
+
+
+class Server:
+    """`with Server("tcp") as srv:` runs a server; srv.args addresses it."""
+
+    def __init__(self, socket, *extra, addr=None):
+        self.socket = socket
+        self.extra = list(extra)
+        self.addr = addr
+        self.proc = None
+        self.tmpdir = None
+        self.args = []
+        self.stderr_path = None
+
+    def _default_addr(self):
+        if self.socket == "tcp":
+            return "127.0.0.1"
+        self.tmpdir = tempfile.TemporaryDirectory(prefix="ipcp-test-")
+        return os.path.join(self.tmpdir.name, "s")
+
+    def __enter__(self):
+        addr = self.addr or self._default_addr()
+        port = ["--port", "0"] if self.socket == "tcp" else []
+        rfd, wfd = os.pipe()
+        err = tempfile.NamedTemporaryFile(prefix="ipcp-srv-", suffix=".log", delete=False)
+        self.stderr_path = err.name
+        try:
+            self.proc = subprocess.Popen(
+                [str(BIN), "server", "--socket", self.socket, "--addr", addr, *port,
+                 "--ready-fd", str(wfd), *self.extra],
+                pass_fds=(wfd,), stdout=subprocess.DEVNULL, stderr=err)
+        finally:
+            os.close(wfd)
+            err.close()
+        try:
+            line = self._wait_ready(rfd)
+        except Exception:
+            self.stop()
+            raise
+        finally:
+            os.close(rfd)
+        self.port = int(line.split("=", 1)[1])
+        self.args = ["--socket", self.socket, "--addr", addr]
+        if self.socket == "tcp":
+            self.args += ["--port", str(self.port)]
+        return self
+
+    def _wait_ready(self, rfd):
+        ready, _, _ = select.select([rfd], [], [], READY_TIMEOUT_S)
+        if not ready:
+            raise RuntimeError("server did not become ready in time")
+        line = os.read(rfd, 100).decode().strip()
+        if not line.startswith("ready port="):
+            raise RuntimeError(f"server failed to start: {self.log()}")
+        return line
+
+    def log(self):
+        return Path(self.stderr_path).read_text() if self.stderr_path else ""
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if self.stderr_path:
+            os.unlink(self.stderr_path)
+        if self.tmpdir:
+            self.tmpdir.cleanup()
+
+
+def run_client(args, timeout=30):
+    """Run a client with --json; returns (exit code, record or None, stderr)."""
+    proc = subprocess.run([str(BIN), "client", *args, "--json"], capture_output=True,
+                          text=True, timeout=timeout)
+    record = json.loads(proc.stdout) if proc.stdout.strip() else None
+    return proc.returncode, record, proc.stderr
+
+
+def run_bin(args, timeout=10):
+    """Run bench/ipcperf with raw arguments; returns CompletedProcess."""
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def dgram_limit():
+    """The largest unix-dgram message this system allows, as ipcperf reports it."""
+    with Server("unix-dgram") as srv:
+        rc, rec, _ = run_client(srv.args + ["--mode", "latency", "--size", "1G"])
+    if rc != 4 or "limit of" not in rec["note"]:
+        raise RuntimeError(f"unexpected answer for an oversized datagram: {rc} {rec}")
+    return int(rec["note"].split("limit of ")[1].split()[0])
