@@ -1,0 +1,215 @@
+"""cli - the options of ./run.sh (DESIGN.md "Commands"), parsed and checked
+into one Config. Every bad input becomes a UsageError with a one-line reason;
+nothing here touches the machine.
+
+    ./run.sh --transport uds,lo,veth --size 100..64K --mode latency --reps 3
+    ./run.sh --quick --no-plots --out /tmp/smoke
+"""
+
+import argparse
+import dataclasses
+import math
+import re
+
+from . import transports
+
+MODES = ("throughput", "latency")
+CPUS = ("split", "same", "none")
+IO_FALLBACK = ("sync", "uring")
+MAX_SIZE = 1 << 30
+DEFAULT_SIZES = "100..1M"
+THROUGHPUT_EXTRA = 4 << 20          # the default sweep adds 4M for throughput
+DEFAULT_REPS = 5
+# Chosen so that the default sweep (6 transports x 15 sizes x 5 reps) stays
+# under 6 minutes on a 2-core machine; see README/issue 3 for the measurement.
+DEFAULT_DURATION = 0.5
+DEFAULT_WARMUP = 0.1
+QUICK_SIZES = "100,64K"
+QUICK_REPS = 2
+QUICK_DURATION = 0.2
+QUICK_WARMUP = 0.05
+DEFAULT_MTU = 1500
+
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20,
+          "mib": 1 << 20, "g": 1 << 30, "gib": 1 << 30}
+
+
+class UsageError(Exception):
+    """Bad usage or input: exit 2 with this one-line message."""
+
+
+@dataclasses.dataclass
+class Config:
+    transports: list            # names, in the order given
+    transports_explicit: bool   # named by the user (not default / "all")
+    sizes: dict                 # mode -> sorted list of sizes in bytes
+    modes: list
+    io: list
+    cpus: list
+    reps: int
+    duration: float
+    warmup: float
+    out: str                    # None: results/<UTC timestamp>-<host>
+    plots: bool
+    quick: bool
+    mtu: int
+    nodelay: str                # None (the C default per mode), "on", "off"
+    argv: list
+
+
+def parse_size(text):
+    """'64KiB' -> 65536. K/M/G are binary; at most 1 GiB."""
+    m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", text)
+    if not m or m.group(2).lower() not in _UNITS:
+        raise UsageError(f"bad size '{text}' (use e.g. 100, 4K, 64KiB, 1M)")
+    value = int(m.group(1)) * _UNITS[m.group(2).lower()]
+    if value < 1:
+        raise UsageError(f"bad size '{text}': must be at least 1 byte")
+    if value > MAX_SIZE:
+        raise UsageError(f"bad size '{text}': at most 1G")
+    return value
+
+
+def parse_sizes(text):
+    """'100,4K' or '100..1M' (A, B and the powers of 4 times 1 KiB between)
+    or a mix of both -> sorted unique sizes."""
+    sizes = set()
+    for item in text.split(","):
+        if ".." in item:
+            lo_text, _, hi_text = item.partition("..")
+            lo, hi = parse_size(lo_text), parse_size(hi_text)
+            if lo > hi:
+                raise UsageError(f"bad size range '{item}': start above end")
+            sizes.update((lo, hi))
+            s = 1024
+            while s < hi:
+                if s > lo:
+                    sizes.add(s)
+                s *= 4
+        else:
+            sizes.add(parse_size(item))
+    return sorted(sizes)
+
+
+def format_size(n):
+    """65536 -> '64K', 100 -> '100' (the inverse of parse_size where exact)."""
+    for unit, mult in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if n >= mult and n % mult == 0:
+            return f"{n // mult}{unit}"
+    return str(n)
+
+
+def parse_seconds(text, what, allow_zero):
+    """'0.5', '0.5s' or '500ms' -> seconds, finite, within (0 or 0+, 3600]."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|ms)?\s*", text)
+    if not m:
+        raise UsageError(f"bad {what} '{text}' (seconds, e.g. 0.5 or 500ms)")
+    value = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+    if not math.isfinite(value) or value > 3600 or value < 0 \
+            or (value == 0 and not allow_zero):
+        bound = "0" if allow_zero else "above 0"
+        raise UsageError(f"bad {what} '{text}': must be {bound} and at most 3600 s")
+    return value
+
+
+def parse_int(text, what, lo, hi):
+    if not re.fullmatch(r"\s*\d+\s*", text or ""):
+        raise UsageError(f"bad {what} '{text}' (a whole number from {lo} to {hi})")
+    value = int(text)
+    if not lo <= value <= hi:
+        raise UsageError(f"bad {what} '{text}' (a whole number from {lo} to {hi})")
+    return value
+
+
+def parse_list(text, what, valid):
+    items = [t.strip() for t in text.split(",")]
+    out = []
+    for t in items:
+        if t not in valid:
+            raise UsageError(f"unknown {what} '{t}' (valid: {', '.join(valid)})")
+        if t not in out:
+            out.append(t)
+    return out
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def build_parser():
+    p = _Parser(
+        prog="run.sh",
+        description="Measure moving bytes between two local processes over "
+                    "several transports; writes results.csv, summary.csv and "
+                    "meta.json to a run directory.",
+        epilog="Sizes take K/M/G (binary) units; A..B is A, B and the powers of "
+               "4 times 1K between. Exit: 0 ok, 1 a measurement failed, 2 bad "
+               "usage, 130 interrupted. IPCPERF_BIN overrides bench/ipcperf.")
+    p.add_argument("--transport", metavar="LIST",
+                   help="comma list of %s, or all (default: all this machine can run)"
+                   % ", ".join(transports.NAMES))
+    p.add_argument("--size", metavar="LIST",
+                   help="sizes, e.g. 100,1K,64KiB or 100..1M (default %s, "
+                        "plus 4M for throughput)" % DEFAULT_SIZES)
+    p.add_argument("--mode", metavar="LIST", default="throughput,latency",
+                   help="throughput,latency (default both)")
+    p.add_argument("--io", metavar="LIST", default="sync",
+                   help="sync,uring (default sync)")
+    p.add_argument("--reps", metavar="N", help=f"reps per point (default {DEFAULT_REPS})")
+    p.add_argument("--duration", metavar="SEC",
+                   help=f"measured window per rep (default {DEFAULT_DURATION})")
+    p.add_argument("--warmup", metavar="SEC",
+                   help=f"warm-up before the window (default {DEFAULT_WARMUP})")
+    p.add_argument("--cpus", metavar="LIST", default="split",
+                   help="split (server, client on two cores), same (one core), "
+                        "none (unpinned); comma list (default split)")
+    p.add_argument("--out", metavar="DIR",
+                   help="run directory (default results/<UTC timestamp>-<host>)")
+    p.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    p.add_argument("--quick", action="store_true",
+                   help=f"smoke sweep: sizes {QUICK_SIZES}, {QUICK_REPS} reps, "
+                        f"{QUICK_DURATION} s (explicit options win)")
+    p.add_argument("--mtu", metavar="N",
+                   help=f"MTU of the veth and bridge links (default {DEFAULT_MTU})")
+    p.add_argument("--nodelay", choices=("on", "off"),
+                   help="TCP_NODELAY (default: off for throughput, on for latency)")
+    return p
+
+
+def parse(argv, io_names=IO_FALLBACK):
+    """argv (without the program name) -> Config, or UsageError."""
+    a = build_parser().parse_args(argv)
+    valid_t = list(transports.NAMES)
+    if a.transport is None or a.transport.strip() == "all":
+        names, explicit = valid_t, False
+    else:
+        names = parse_list(a.transport, "transport", valid_t + ["all"])
+        explicit = "all" not in names
+        if not explicit:
+            names = valid_t
+    modes = parse_list(a.mode, "mode", MODES)
+    io = parse_list(a.io, "io", tuple(io_names))
+    cpus = parse_list(a.cpus, "cpus", CPUS)
+    if a.size is not None:
+        s = parse_sizes(a.size)
+        sizes = {m: s for m in MODES}
+    elif a.quick:
+        s = parse_sizes(QUICK_SIZES)
+        sizes = {m: s for m in MODES}
+    else:
+        s = parse_sizes(DEFAULT_SIZES)
+        sizes = {"latency": s, "throughput": sorted(set(s) | {THROUGHPUT_EXTRA})}
+    reps = parse_int(a.reps, "--reps", 1, 1000) if a.reps is not None \
+        else (QUICK_REPS if a.quick else DEFAULT_REPS)
+    duration = parse_seconds(a.duration, "--duration", False) \
+        if a.duration is not None else (QUICK_DURATION if a.quick else DEFAULT_DURATION)
+    warmup = parse_seconds(a.warmup, "--warmup", True) \
+        if a.warmup is not None else (QUICK_WARMUP if a.quick else DEFAULT_WARMUP)
+    mtu = parse_int(a.mtu, "--mtu", 68, 65535) if a.mtu is not None else DEFAULT_MTU
+    if a.out is not None and not a.out.strip():
+        raise UsageError("bad --out '': an empty path")
+    return Config(transports=names, transports_explicit=explicit, sizes=sizes,
+                  modes=modes, io=io, cpus=cpus, reps=reps, duration=duration,
+                  warmup=warmup, out=a.out, plots=not a.no_plots, quick=a.quick,
+                  mtu=mtu, nodelay=a.nodelay, argv=list(argv))

@@ -1,0 +1,162 @@
+"""progress - what the user sees while a run goes and when it ends. On a
+terminal: one updating line with the point, its rep and the time left.
+Otherwise: one plain line per finished point. At the end: a table of the
+medians (rows: sizes, columns: transports) and the run directory.
+
+    p = Progress(total=450, per_task=0.65)
+    p.rep_started(point, rep, reps); p.rep_done(wall_s)
+    p.point_done(summary_row)
+    p.final(summary_rows, run_dir)
+"""
+
+import os
+import shutil
+import sys
+
+from .cli import format_size
+
+
+def fmt_rate(bps):
+    for unit, div in (("GB/s", 1e9), ("MB/s", 1e6), ("KB/s", 1e3)):
+        if bps >= div:
+            return f"{bps / div:.3g} {unit}"
+    return f"{bps:.3g} B/s"
+
+
+def fmt_ns(ns):
+    for unit, div in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if ns >= div:
+            return f"{ns / div:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def fmt_secs(s):
+    s = int(round(s))
+    return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+def fmt_primary(row):
+    """The point's headline number, or why there is none."""
+    if row["status"] in ("unsupported", "error"):
+        return row["status"]
+    m = row["primary_metric"]
+    v = row.get(f"{m}_median", "")
+    if v == "":
+        return "-"
+    text = fmt_rate(float(v)) if m == "bytes_per_s" else fmt_ns(float(v))
+    return text + ("*" if row.get("noisy") == "1" else "") \
+        + ("?" if row["status"] == "partial" else "")
+
+
+class _SafeOut:
+    """stdout that survives its reader going away (`./run.sh | head`): the
+    run goes on and still writes its files."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def isatty(self):
+        return self.f.isatty()
+
+    def _guard(self, fn, *args):
+        try:
+            fn(*args)
+        except (BrokenPipeError, ValueError):
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self.f.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass
+
+    def write(self, text):
+        self._guard(self.f.write, text)
+
+    def flush(self):
+        self._guard(self.f.flush)
+
+
+class Progress:
+    def __init__(self, total, per_task, out=None):
+        self.out = _SafeOut(out or sys.stdout)
+        self.tty = self.out.isatty()
+        self.total, self.done = total, 0
+        self.per_task = per_task
+        self.walls = []
+        self._line = False
+
+    def _est_left(self):
+        avg = sum(self.walls) / len(self.walls) if self.walls else self.per_task
+        return (self.total - self.done) * avg
+
+    def say(self, text):
+        """A line of its own (above the updating line on a terminal)."""
+        if self.tty and self._line:
+            self.out.write("\r\x1b[K")
+            self._line = False
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def rep_started(self, point, rep, reps):
+        if not self.tty:
+            return
+        text = (f"[{self.done + 1}/{self.total}] {point.transport} {point.mode} "
+                f"{format_size(point.size)} io={point.io} cpus={point.cpus} "
+                f"rep {rep}/{reps} - {fmt_secs(self._est_left())} left")
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        self.out.write("\r\x1b[K" + text[:width])
+        self.out.flush()
+        self._line = True
+
+    def rep_done(self, wall_s):
+        self.done += 1
+        self.walls.append(wall_s)
+
+    def point_done(self, row):
+        cv = row.get(f"{row['primary_metric']}_cv", "")
+        noisy = row.get("noisy") == "1"
+        if not (noisy or not self.tty):
+            return
+        text = (f"{row['transport']:<9} {row['mode']:<10} "
+                f"{format_size(int(row['size_bytes'])):>5} io={row['io']} "
+                f"cpus={row['cpus']:<5} {row['status']:<11} "
+                f"{row['reps_ok']}/{row['reps']} {fmt_primary(row):>12}")
+        if cv != "":
+            text += f"  cv {float(cv) * 100:.1f}%"
+        if noisy:
+            text += "  NOISY (cv > 5%)"
+        if row["status"] not in ("ok",) and row.get("note"):
+            text += f"  ({row['note']})"
+        self.say(text)
+
+    def clear(self):
+        if self.tty and self._line:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
+            self._line = False
+
+    def final(self, summary, run_dir, elapsed):
+        self.clear()
+        groups = {}
+        for r in summary:
+            groups.setdefault((r["io"], r["cpus"], r["mode"]), []).append(r)
+        for (io, cpus, mode), rows in groups.items():
+            what = "throughput, median" if mode == "throughput" else "round-trip latency, median p50"
+            transports = list(dict.fromkeys(r["transport"] for r in rows))
+            sizes = sorted({int(r["size_bytes"]) for r in rows})
+            cells = {(r["transport"], int(r["size_bytes"])): fmt_primary(r) for r in rows}
+            widths = [max(len(t), 11) for t in transports]
+            self.out.write(f"\n{what} (io={io}, cpus={cpus})\n")
+            self.out.write(f"{'size':>6}  " + "  ".join(
+                f"{t:>{w}}" for t, w in zip(transports, widths)) + "\n")
+            for s in sizes:
+                self.out.write(f"{format_size(s):>6}  " + "  ".join(
+                    f"{cells.get((t, s), ''):>{w}}" for t, w in zip(transports, widths))
+                    + "\n")
+        noisy = sum(1 for r in summary if r.get("noisy") == "1")
+        partial = sum(1 for r in summary if r["status"] == "partial")
+        self.out.write(f"\n* noisy (cv > 5%): {noisy} of {len(summary)} points"
+                       + (f"; ? some reps failed: {partial} points" if partial else "")
+                       + "\n")
+        self.out.write(f"run directory: {run_dir}  ({fmt_secs(elapsed)})\n")
+        self.out.flush()

@@ -1,0 +1,255 @@
+"""runner - drives the paired programs: starts `ipcperf server` on the server
+side with a ready pipe and waits for its handshake with a timeout, runs
+`ipcperf client --json` on the client side, and turns its output into a
+ClientResult. Knows nothing of CSV or sweeps.
+
+    srv = Server(binary, ["ip", "netns", "exec", "ipcp-k3x9-vb"], "tcp", "198.18.0.2", cpu=0)
+    srv.start()                     # waits for "ready port=41234"
+    r = run_client(binary, ["ip", "netns", "exec", "ipcp-k3x9-va"], "tcp", "198.18.0.2",
+                   srv.port, mode="latency", size=100, duration=0.5, warmup=0.1)
+    r.status, r.record["lat_p50_ns"]    # 'ok', 14336
+    srv.stop()
+
+Every child gets PR_SET_PDEATHSIG(SIGKILL), so it dies with the harness even
+after a SIGKILL; only PIDs started here are ever signalled.
+"""
+
+import ctypes
+import json
+import os
+import select
+import signal
+import subprocess
+import time
+
+READY_TIMEOUT = 10.0
+CLIENT_TIMEOUT_S = 5.0        # the client's own --timeout (silent peer)
+STOP_TIMEOUT = 3.0
+_PR_SET_PDEATHSIG = 1
+
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+except OSError:              # pragma: no cover - every Linux libc has prctl
+    _libc = None
+
+
+def die_with_parent():
+    """preexec_fn: the child is killed when the harness dies, however."""
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+class RunnerError(Exception):
+    """A server could not be started; the message is one line."""
+
+
+def _tail(path, limit=4096):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - limit))
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    return lines[-1] if lines else ""
+
+
+class Server:
+    """One `ipcperf server` serving tests one after another until stopped."""
+
+    def __init__(self, binary, prefix, socket, addr, cpu=None, log_path=os.devnull,
+                 on_start=None, on_stop=None, ready_timeout=READY_TIMEOUT):
+        self.binary, self.prefix, self.socket, self.addr = binary, prefix, socket, addr
+        self.cpu, self.log_path = cpu, log_path
+        self.on_start, self.on_stop = on_start, on_stop
+        self.ready_timeout = ready_timeout
+        self.proc = None
+        self.port = None
+
+    def argv(self, ready_fd):
+        argv = list(self.prefix) + [self.binary, "server", "--socket", self.socket,
+                                    "--addr", self.addr, "--ready-fd", str(ready_fd)]
+        if self.socket == "tcp":
+            argv += ["--port", "0"]
+        if self.cpu is not None:
+            argv += ["--cpu", str(self.cpu)]
+        return argv
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self):
+        if self.socket.startswith("unix") and not self.addr.startswith("@"):
+            try:
+                os.unlink(self.addr)          # left by a server that was killed
+            except FileNotFoundError:
+                pass
+        r, w = os.pipe()
+        try:
+            log = open(self.log_path, "ab")
+            try:
+                self.proc = subprocess.Popen(
+                    self.argv(w), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                    pass_fds=(w,), preexec_fn=die_with_parent)
+            finally:
+                log.close()
+        except OSError as e:
+            os.close(r)
+            os.close(w)
+            raise RunnerError(f"cannot start server: {e.strerror}") from None
+        os.close(w)
+        if self.on_start:
+            self.on_start(self.proc.pid)
+        try:
+            line = self._read_ready(r)
+        finally:
+            os.close(r)
+        if not line.startswith("ready"):
+            why = "timed out" if line == "" and self.alive() else "exited"
+            self.stop()
+            detail = _tail(self.log_path)
+            raise RunnerError(f"server {why} before ready"
+                              + (f": {detail}" if detail else ""))
+        for word in line.split()[1:]:
+            key, _, val = word.partition("=")
+            if key == "port" and val.isdigit():
+                self.port = int(val)
+        if self.socket == "tcp" and not self.port:
+            self.stop()
+            raise RunnerError(f"server gave no port: '{line}'")
+
+    def _read_ready(self, fd):
+        deadline = time.monotonic() + self.ready_timeout
+        buf = b""
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                break
+            chunk = os.read(fd, 256)
+            if not chunk:
+                break                          # EOF: closed without a line
+            buf += chunk
+        return buf.decode(errors="replace").strip()
+
+    def stop(self):
+        """SIGTERM, then SIGKILL after a grace period; safe to call twice."""
+        p = self.proc
+        if p is None:
+            return
+        if p.poll() is None:
+            try:
+                p.terminate()
+                p.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=STOP_TIMEOUT)
+        if self.on_stop:
+            self.on_stop(p.pid)
+        self.proc = None
+
+
+class ServerPool:
+    """Long-lived servers by key, started on first use and restarted when
+    they died or a test on them failed."""
+
+    def __init__(self):
+        self.servers = {}
+
+    def get(self, key, make):
+        srv = self.servers.get(key)
+        if srv is None:
+            srv = self.servers[key] = make()
+        if not srv.alive():
+            srv.stop()
+            srv.start()
+        return srv
+
+    def discard(self, key):
+        srv = self.servers.pop(key, None)
+        if srv:
+            srv.stop()
+
+    def stop_all(self):
+        errors = []
+        for key in list(self.servers):
+            try:
+                self.discard(key)
+            except Exception as e:       # keep stopping the others
+                errors.append(f"stop server {key}: {e}")
+        return errors
+
+
+class ClientResult:
+    """status 'ok' | 'unsupported' | 'error'; record is the client's JSON
+    object (None when it printed none); note says why when not ok."""
+
+    def __init__(self, status, record, note, returncode, wall_s):
+        self.status, self.record, self.note = status, record, note
+        self.returncode, self.wall_s = returncode, wall_s
+
+
+_EXIT_STATUS = {0: "ok", 1: "error", 4: "unsupported"}
+
+
+def client_argv(binary, prefix, socket, addr, port, mode, size, duration, warmup,
+                io="sync", cpu=None, nodelay=None, timeout=CLIENT_TIMEOUT_S):
+    argv = list(prefix) + [binary, "client", "--socket", socket, "--addr", addr,
+                           "--mode", mode, "--size", str(size),
+                           "--duration", repr(float(duration)),
+                           "--warmup", repr(float(warmup)), "--io", io,
+                           "--timeout", repr(float(timeout)), "--json"]
+    if port:
+        argv += ["--port", str(port)]
+    if cpu is not None:
+        argv += ["--cpu", str(cpu)]
+    if nodelay and socket == "tcp":
+        argv += ["--nodelay", nodelay]
+    return argv
+
+
+def run_client(binary, prefix, socket, addr, port, mode, size, duration, warmup,
+               io="sync", cpu=None, nodelay=None, timeout=CLIENT_TIMEOUT_S):
+    """Run one test; never raises for a failed measurement."""
+    argv = client_argv(binary, prefix, socket, addr, port, mode, size, duration,
+                       warmup, io, cpu, nodelay, timeout)
+    limit = warmup + duration + 2 * timeout + 5
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=limit, preexec_fn=die_with_parent)
+    except subprocess.TimeoutExpired:
+        return ClientResult("error", None, f"client timed out after {limit:.0f} s",
+                            None, time.monotonic() - t0)
+    except OSError as e:
+        return ClientResult("error", None, f"cannot run client: {e.strerror}",
+                            None, time.monotonic() - t0)
+    wall = time.monotonic() - t0
+    out = p.stdout.decode(errors="replace").strip()
+    err = [l.strip() for l in p.stderr.decode(errors="replace").splitlines() if l.strip()]
+    record = None
+    if out:
+        try:
+            record = json.loads(out.splitlines()[-1])
+            if not isinstance(record, dict):
+                record = None
+        except ValueError:
+            record = None
+    status = _EXIT_STATUS.get(p.returncode, "error")
+    if record is not None and record.get("status") in ("ok", "unsupported", "error") \
+            and p.returncode in _EXIT_STATUS:
+        status = record["status"]
+    note = (record or {}).get("note") or ""
+    if status == "ok" and record is None:
+        status, note = "error", "client printed no JSON result"
+    if status != "ok" and not note:
+        if p.returncode == 2:
+            note = "client usage error: " + (err[-1] if err else "?")
+        elif p.returncode < 0:
+            note = f"client killed by signal {-p.returncode}"
+        else:
+            note = err[-1] if err else f"client exit {p.returncode}"
+    return ClientResult(status, record, note, p.returncode, wall)

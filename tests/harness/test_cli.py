@@ -1,0 +1,90 @@
+"""Option parsing: sizes with units and ranges, and every bad input."""
+
+import unittest
+
+from harness import cli
+
+
+class TestSizes(unittest.TestCase):
+    def test_units(self):
+        cases = {"100": 100, "1K": 1024, "1k": 1024, "64KiB": 65536, "1M": 1 << 20,
+                 "1MiB": 1 << 20, "1G": 1 << 30, "512B": 512, " 4K ": 4096}
+        for text, value in cases.items():
+            self.assertEqual(cli.parse_size(text), value, text)
+
+    def test_bad(self):
+        for text in ("", "0", "-1", "1.5K", "K", "12X", "1KB", "2G", "1025M", "1 K B"):
+            with self.assertRaises(cli.UsageError, msg=text):
+                cli.parse_size(text)
+
+    def test_lists_and_ranges(self):
+        K, M = 1024, 1 << 20
+        self.assertEqual(cli.parse_sizes("100..1M"),
+                         [100, K, 4 * K, 16 * K, 64 * K, 256 * K, M])
+        self.assertEqual(cli.parse_sizes("1K..1M"), [K, 4 * K, 16 * K, 64 * K, 256 * K, M])
+        self.assertEqual(cli.parse_sizes("2K..20K"), [2 * K, 4 * K, 16 * K, 20 * K])
+        self.assertEqual(cli.parse_sizes("100..100"), [100])
+        self.assertEqual(cli.parse_sizes("64K,100,1K,100"), [100, K, 64 * K])
+        self.assertEqual(cli.parse_sizes("100..4K,1M"), [100, K, 4 * K, M])
+        with self.assertRaises(cli.UsageError):
+            cli.parse_sizes("1M..1K")
+        with self.assertRaises(cli.UsageError):
+            cli.parse_sizes("100,,1K")
+
+    def test_format(self):
+        self.assertEqual([cli.format_size(s) for s in (100, 1024, 65536, 1 << 20, 1500)],
+                         ["100", "1K", "64K", "1M", "1500"])
+
+
+class TestParse(unittest.TestCase):
+    def test_defaults(self):
+        c = cli.parse([])
+        self.assertEqual(c.transports, list(cli.transports.NAMES))
+        self.assertFalse(c.transports_explicit)
+        self.assertEqual(c.sizes["latency"][0], 100)
+        self.assertEqual(c.sizes["latency"][-1], 1 << 20)
+        self.assertEqual(c.sizes["throughput"][-1], 4 << 20)
+        self.assertEqual((c.reps, c.modes, c.io, c.cpus, c.mtu), (5, ["throughput", "latency"],
+                                                                  ["sync"], ["split"], 1500))
+
+    def test_quick_and_overrides(self):
+        c = cli.parse(["--quick"])
+        self.assertEqual(c.sizes["throughput"], [100, 65536])
+        self.assertEqual(c.reps, cli.QUICK_REPS)
+        c = cli.parse(["--quick", "--size", "100", "--reps", "3", "--duration", "250ms"])
+        self.assertEqual((c.sizes["latency"], c.reps, c.duration), ([100], 3, 0.25))
+
+    def test_transports(self):
+        c = cli.parse(["--transport", "lo,uds,lo"])
+        self.assertEqual((c.transports, c.transports_explicit), (["lo", "uds"], True))
+        c = cli.parse(["--transport", "all"])
+        self.assertFalse(c.transports_explicit)
+
+    def test_bad_inputs(self):
+        bad = {
+            ("--transport", "foo"): "unknown transport 'foo' (valid: uds, uds-dgram, lo, "
+                                    "hostip, veth, bridge, all)",
+            ("--size", "12X"): "bad size '12X'",
+            ("--size", "2G"): "at most 1G",
+            ("--reps", "0"): "bad --reps '0'",
+            ("--reps", "x"): "bad --reps 'x'",
+            ("--duration", "0"): "bad --duration '0'",
+            ("--duration", "-1"): "bad --duration '-1'",
+            ("--duration", "nan"): "bad --duration 'nan'",
+            ("--warmup", "abc"): "bad --warmup 'abc'",
+            ("--mode", "fast"): "unknown mode 'fast'",
+            ("--cpus", "all"): "unknown cpus 'all'",
+            ("--io", "epoll"): "unknown io 'epoll'",
+            ("--mtu", "10"): "bad --mtu '10'",
+            ("--nodelay", "maybe",): "invalid choice",
+            ("--bogus",): "unrecognized arguments",
+        }
+        for argv, message in bad.items():
+            with self.assertRaises(cli.UsageError, msg=argv) as cm:
+                cli.parse(list(argv))
+            self.assertIn(message, str(cm.exception))
+            self.assertNotIn("\n", str(cm.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,118 @@
+"""CSV schema, row building and the per-point summary on hand-made rows."""
+
+import csv
+import os
+import tempfile
+import unittest
+
+from harness import results, sweep
+
+
+def rep(transport, mode, status, rep_no, bps=None, p50=None, note=""):
+    point = {"transport": transport, "socket": "tcp", "io": "sync", "cpus": "split",
+             "mode": mode, "size_bytes": 100}
+    record = None
+    if status == "ok":
+        record = {"elapsed_s": 0.5, "bytes": 1000, "messages": 10, "bytes_per_s": bps,
+                  "msgs_per_s": bps / 100, "lat_p50_ns": p50, "lat_mean_ns": p50,
+                  "client_cpu_s": 0.1, "server_cpu_s": 0.2, "cpu_ns_per_msg": 50.5,
+                  "nodelay": 1 if mode == "latency" else 0}
+    return results.make_row("ab12", point, rep_no, status, record, note,
+                            1 if mode == "latency" else 0, 65536)
+
+
+class TestRows(unittest.TestCase):
+    def test_schema(self):
+        self.assertEqual(results.COLUMNS[0], "schema_version")
+        self.assertEqual(len(results.COLUMNS), 31)
+        self.assertEqual(results.SUMMARY_COLUMNS[-1], "note")
+        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 4 * 11 + 1)
+
+    def test_empty_cells_not_zero(self):
+        r = rep("lo", "throughput", "ok", 1, bps=2e9)
+        self.assertEqual(r["lat_p50_ns"], "")
+        self.assertEqual(r["bytes_per_s"], "2000000000")
+        self.assertEqual(r["cpu_ns_per_msg"], "50.5")
+        e = rep("lo", "throughput", "error", 2, note="server exited\nbadly")
+        self.assertEqual((e["status"], e["bytes_per_s"], e["note"]),
+                         ("error", "", "server exited badly"))
+        self.assertEqual(e["nodelay"], "0")
+
+    def test_writer_appends_and_flushes(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "results.csv")
+            w = results.RepWriter(path)
+            w.write(rep("lo", "throughput", "ok", 1, bps=1e9))
+            with open(path) as f:                 # visible before close
+                lines = f.read().splitlines()
+            self.assertEqual(lines[0], ",".join(results.COLUMNS))
+            self.assertEqual(len(lines), 2)
+            w.close()
+
+
+class TestSummary(unittest.TestCase):
+    def test_statuses_and_stats(self):
+        rows = [rep("lo", "throughput", "ok", i, bps=b)
+                for i, b in enumerate([100.0, 110.0, 90.0, 105.0, 95.0], 1)]
+        rows += [rep("veth", "latency", "ok", 1, bps=1.0, p50=1000),
+                 rep("veth", "latency", "error", 2, note="client timed out"),
+                 rep("veth", "latency", "ok", 3, bps=1.0, p50=1400)]
+        rows += [rep("uds", "latency", "unsupported", i, note="too big") for i in (1, 2)]
+        rows += [rep("bridge", "latency", "unsupported", 1, note="a"),
+                 rep("bridge", "latency", "error", 2, note="b")]
+        s = {r["transport"]: r for r in results.summarize(rows)}
+        lo = s["lo"]
+        self.assertEqual((lo["status"], lo["reps"], lo["reps_ok"]), ("ok", "5", "5"))
+        self.assertEqual(lo["primary_metric"], "bytes_per_s")
+        self.assertEqual(lo["bytes_per_s_median"], "100")
+        self.assertEqual((lo["bytes_per_s_ci_low"], lo["bytes_per_s_ci_high"]), ("90", "110"))
+        # sd of 100,110,90,105,95 = sqrt(250/4) = 7.9057 -> cv 0.079057
+        self.assertAlmostEqual(float(lo["bytes_per_s_cv"]), 0.0790569415, places=8)
+        self.assertEqual(lo["noisy"], "1")
+        self.assertEqual(lo["lat_p50_ns_median"], "")
+        v = s["veth"]
+        self.assertEqual((v["status"], v["reps_ok"], v["note"]),
+                         ("partial", "2", "client timed out"))
+        self.assertEqual(v["primary_metric"], "lat_p50_ns")
+        self.assertEqual(v["lat_p50_ns_median"], "1200")
+        # sd of 1000,1400 = 282.84 -> cv 0.2357
+        self.assertAlmostEqual(float(v["lat_p50_ns_cv"]), 0.2357022604, places=8)
+        self.assertEqual(s["uds"]["status"], "unsupported")
+        self.assertEqual(s["uds"]["note"], "too big")
+        self.assertEqual(s["uds"]["noisy"], "")
+        self.assertEqual(s["bridge"]["status"], "error")
+
+    def test_quiet_point(self):
+        rows = [rep("lo", "throughput", "ok", i, bps=b) for i, b in
+                enumerate([100.0, 101.0, 99.0], 1)]
+        self.assertEqual(results.summarize(rows)[0]["noisy"], "0")
+
+    def test_write_summary_roundtrip(self):
+        rows = [rep("lo", "throughput", "ok", 1, bps=5.0)]
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "summary.csv")
+            results.write_summary(path, results.summarize(rows))
+            with open(path) as f:
+                back = list(csv.DictReader(f))
+            self.assertEqual(list(back[0].keys()), results.SUMMARY_COLUMNS)
+            self.assertEqual(back[0]["bytes_per_s_median"], "5")
+
+
+class TestSweepOrder(unittest.TestCase):
+    def test_transports_interleave(self):
+        ts = list(sweep.tasks(["uds", "lo", "veth"], ["sync"], ["split"],
+                              ["throughput", "latency"],
+                              {"throughput": [100, 4096], "latency": [100]}, reps=2))
+        self.assertEqual(len(ts), sweep.count(["uds", "lo", "veth"], ["sync"], ["split"],
+                                              ["throughput", "latency"],
+                                              {"throughput": [100, 4096],
+                                               "latency": [100]}, 2))
+        self.assertEqual([t.point.transport for t in ts[:6]],
+                         ["uds", "lo", "veth", "uds", "lo", "veth"])
+        self.assertEqual([t.rep for t in ts[:6]], [1, 1, 1, 2, 2, 2])
+        self.assertEqual([t.last for t in ts[:6]], [False] * 3 + [True] * 3)
+        self.assertEqual(len(ts), 3 * 2 * 3)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,85 @@
+"""Topology objects are real and go away; the sweeper removes only what
+belongs to dead runs."""
+
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+from harness import state, topology
+from tests.harness.util import leftovers, needs_root
+
+
+class TestState(unittest.TestCase):
+    def test_liveness(self):
+        with tempfile.TemporaryDirectory() as d:
+            st = state.RunState.claim(d)
+            self.assertEqual(len(st.run_id), 4)
+            self.assertTrue(state.is_alive(st.run_id, d))
+            self.assertFalse(state.is_alive("zzzz", d))
+            # a dead owner: a child that has exited
+            p = subprocess.run(["true"], timeout=10)
+            dead = {"pid": os.getpid(), "start": "1", "pids": [], "dirs": []}
+            with open(os.path.join(d, "dead.json"), "w") as f:
+                json.dump(dead, f)              # same PID, other start: PID reused
+            self.assertFalse(state.is_alive("dead", d))
+            self.assertEqual([r for r, _, _ in state.dead_runs(d)], ["dead"])
+            st.release()
+            self.assertFalse(state.is_alive(st.run_id, d))
+            del p
+
+    def test_start_time(self):
+        self.assertIsNotNone(state.start_time(os.getpid()))
+        self.assertIsNone(state.start_time(2 ** 22 + 12345))
+
+
+@needs_root
+class TestTopology(unittest.TestCase):
+    def setUp(self):
+        self.st = state.RunState.claim()     # so other runs' sweepers leave us be
+        self.rid = self.st.run_id
+
+    def tearDown(self):
+        for kind, name in topology.list_named(f"ipcp-{self.rid}-"):
+            topology.Host().ip(None, "netns" if kind == "netns" else "link", "del", name,
+                               check=False)
+        self.st.release()
+
+    def test_veth_pair_made_and_removed(self):
+        a, b = f"ipcp-{self.rid}-ta", f"ipcp-{self.rid}-tb"
+        with topology.Topology(topology.Host()) as t:
+            t.add_netns(a)
+            t.add_netns(b)
+            t.add_veth(f"ipcp-{self.rid}-t0", a, f"ipcp-{self.rid}-t1", b, mtu=1400)
+            t.add_addr(a, f"ipcp-{self.rid}-t0", "198.18.2.1/24")
+            t.link_up(a, f"ipcp-{self.rid}-t0")
+            self.assertEqual(t.link(a, f"ipcp-{self.rid}-t0")["mtu"], 1400)
+            self.assertEqual(t.link(a, "lo")["operstate"], "UNKNOWN")   # lo is up
+            self.assertEqual(t.route_dev(a, "198.18.2.9"), f"ipcp-{self.rid}-t0")
+            self.assertEqual(sorted(leftovers(self.rid)), [a, b])     # not in host ns
+        self.assertEqual(leftovers(self.rid), [])
+
+    def test_sweeper_removes_only_dead(self):
+        dead_st = state.RunState.claim()
+        dead_id = dead_st.run_id
+        dead_st.data.update(pid=os.getpid(), start="1")     # a PID reused since
+        dead_st._save()
+        mine, theirs = f"ipcp-{self.rid}-sw", f"ipcp-{dead_id}-sw"
+        host = topology.Host()
+        try:
+            host.ip(None, "netns", "add", mine)
+            host.ip(None, "netns", "add", theirs)
+            removed = topology.sweep_stale("ipcp-", state.is_alive)
+            self.assertIn(theirs, removed)
+            self.assertNotIn(mine, removed)
+            self.assertEqual(leftovers(dead_id), [])
+            self.assertEqual(leftovers(self.rid), [mine])
+        finally:
+            host.ip(None, "netns", "del", mine, check=False)
+            host.ip(None, "netns", "del", theirs, check=False)
+            dead_st.release()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,94 @@
+"""Helpers for the harness tests that run ./run.sh for real."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RUN_SH = os.path.join(REPO, "run.sh")
+BINARY = os.path.join(REPO, "bench", "ipcperf")
+IS_ROOT = os.geteuid() == 0
+HAVE_BINARY = os.access(BINARY, os.X_OK)
+HAVE_IP = shutil.which("ip") is not None
+
+needs_binary = unittest.skipUnless(HAVE_BINARY, "bench/ipcperf not built (make)")
+needs_root = unittest.skipUnless(IS_ROOT and HAVE_IP,
+                                 "needs root and iproute2 for network namespaces")
+
+
+def env():
+    e = dict(os.environ)
+    e["IPCPERF_BIN"] = BINARY     # the real binary; no rebuild inside tests
+    return e
+
+
+def harness(args, timeout=120, **kw):
+    """Run ./run.sh with args; CompletedProcess with text output."""
+    return subprocess.run([RUN_SH] + list(args), capture_output=True, text=True,
+                          timeout=timeout, env=env(), stdin=subprocess.DEVNULL, **kw)
+
+
+def start(args, **kw):
+    return subprocess.Popen([RUN_SH] + list(args), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env(),
+                            stdin=subprocess.DEVNULL, **kw)
+
+
+def rows(run_dir, name="results.csv"):
+    with open(os.path.join(run_dir, name), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def data_lines(run_dir):
+    try:
+        with open(os.path.join(run_dir, "results.csv")) as f:
+            return max(0, len(f.read().splitlines()) - 1)
+    except FileNotFoundError:
+        return 0
+
+
+def wait_rows(proc, run_dir, n, timeout=60):
+    """Poll until results.csv has n rows (or the process ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if data_lines(run_dir) >= n or proc.poll() is not None:
+            return data_lines(run_dir)
+        time.sleep(0.05)
+    return data_lines(run_dir)
+
+
+def run_id(run_dir):
+    with open(os.path.join(run_dir, "meta.json")) as f:
+        return json.load(f)["run_id"]
+
+
+def leftovers(rid=None):
+    """Names of namespaces and links named ipcp-<rid>- (any run if rid is None)."""
+    prefix = f"ipcp-{rid}-" if rid else "ipcp-"
+    ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
+                        timeout=10).stdout.split()
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True,
+                           timeout=10).stdout.splitlines()
+    names = [w for w in ns if w.startswith(prefix)]
+    for line in links:
+        name = line.split(":")[1].strip().split("@")[0] if ":" in line else ""
+        if name.startswith(prefix):
+            names.append(name)
+    return names
+
+
+class TempDirCase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ipcperf-test-")
+        os.chmod(self.tmp, 0o755)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def out(self, name="run"):
+        return os.path.join(self.tmp, name)
