@@ -30,7 +30,8 @@ $(shell scripts/deps.sh ensure build >&2)
 endif
 endif
 
-# liburing is optional: without it, --io uring reports unsupported.
+# liburing is optional: without it, bench/io_uring_none.c stands in and
+# --io uring reports unsupported.
 URING_LIBS := $(if $(wildcard bench/io_uring.c),$(shell pkg-config --libs liburing 2>/dev/null))
 ifneq ($(URING_LIBS),)
 CFLAGS += -DHAVE_LIBURING $(shell pkg-config --cflags liburing)
@@ -40,6 +41,8 @@ endif
 BENCH_SRCS := $(wildcard bench/*.c)
 ifeq ($(URING_LIBS),)
 BENCH_SRCS := $(filter-out bench/io_uring.c,$(BENCH_SRCS))
+else
+BENCH_SRCS := $(filter-out bench/io_uring_none.c,$(BENCH_SRCS))
 endif
 BENCH_OBJS := $(BENCH_SRCS:.c=.o)
 LIB_OBJS   := $(filter-out bench/main.o,$(BENCH_OBJS))

@@ -123,10 +123,12 @@ void usage(enum role role, int to_stderr)
 		fputs(
 "usage: ipcperf server --socket KIND --addr ADDR [--port N] [options]\n"
 "  Serve tests one after another (or one, with --once) until killed.\n"
-"  --socket KIND     unix-stream | unix-dgram | tcp (see --list)\n"
-"  --addr ADDR       unix: a socket path (<=107 bytes) or @abstract-name;\n"
-"                    tcp: the IPv4 or IPv6 address to listen on\n"
-"  --port N          tcp port (0 = any free port, reported on --ready-fd)\n"
+"  --socket KIND     unix-stream | unix-dgram | unix-seqpacket | tcp | udp |\n"
+"                    pipe | shm (see --list)\n"
+"  --addr ADDR       unix kinds, shm: a socket path (<=107 bytes) or @name;\n"
+"                    pipe: a path prefix (PATH.c2s and PATH.s2c are FIFOs);\n"
+"                    tcp, udp: the IPv4 or IPv6 address to listen on\n"
+"  --port N          tcp/udp port (0 = any free port, reported on --ready-fd)\n"
 "  --ready-fd FD     write \"ready port=N\\n\" to FD once listening, close it\n"
 "  --cpu N           pin the server to CPU N\n"
 "  --once            exit after one test\n"
@@ -319,15 +321,15 @@ const char *cfg_check(const struct bench_cfg *cfg)
 	const char *addr_rule;
 
 #define CHECK(cond, ...) do { if (!(cond)) { snprintf(msg, sizeof(msg), __VA_ARGS__); return msg; } } while (0)
-	CHECK(cfg->socket, "--socket is required (one of: unix-stream, unix-dgram, tcp)");
+	CHECK(cfg->socket, "--socket is required (one of: %s)", sock_names());
 	sock = sock_find(cfg->socket);
-	CHECK(sock, "unknown socket kind '%s' (one of: unix-stream, unix-dgram, tcp)", cfg->socket);
+	CHECK(sock, "unknown socket kind '%s' (one of: %s)", cfg->socket, sock_names());
 	CHECK(cfg->addr && cfg->addr[0], "--addr is required");
-	if (sock->flags & SOCK_F_TCP) {
-		CHECK(cfg->port >= 0, "--port is required for tcp");
+	if (sock->flags & SOCK_F_PORT) {
+		CHECK(cfg->port >= 0, "--port is required for %s", sock->name);
 		CHECK(cfg->role == ROLE_SERVER || cfg->port > 0, "--port 0 is only for the server");
 	} else {
-		CHECK(cfg->port < 0, "--port applies to tcp only");
+		CHECK(cfg->port < 0, "--port applies to tcp and udp only");
 	}
 	addr_rule = sock->check_addr ? sock->check_addr(cfg) : NULL;
 	CHECK(!addr_rule, "%s", addr_rule);

@@ -6,18 +6,17 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "sock.h"
+#include "watchdog.h"
 
-#ifdef HAVE_LIBURING
+/* io_uring.c, or io_uring_none.c (unsupported) in a build without liburing */
 extern const struct io_ops uring_io;
-#endif
 
 const struct io_ops *const io_table[] = {
 	&sync_io,
-#ifdef HAVE_LIBURING
 	&uring_io,
-#endif
 	NULL,
 };
 
@@ -57,7 +56,21 @@ ssize_t io_recv_msg(const struct io_ops *ops, struct io_ctx *io, void *buf, size
 
 int io_socket_eof(struct io_ctx *io)
 {
-	if (io->sock_flags & SOCK_F_DGRAM)
-		return send(io->fd, "", 0, 0) < 0 ? -errno : 0;
-	return shutdown(io->fd, SHUT_WR) < 0 ? -errno : 0;
+	int ret;
+
+	if (io->sock_flags & SOCK_F_CONNLESS)
+		return send(io->wfd, "", 0, 0) < 0 ? -errno : 0;
+	if (io->sock_flags & SOCK_F_NOTSOCK) {
+		ret = close(io->wfd);
+		io->wfd = -1;
+		return ret < 0 ? -errno : 0;
+	}
+	return shutdown(io->wfd, SHUT_WR) < 0 ? -errno : 0;
+}
+
+int io_errno(void)
+{
+	if (errno == EINTR)
+		return watchdog_expired ? -ETIMEDOUT : 0;
+	return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 }

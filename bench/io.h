@@ -12,7 +12,8 @@
  *    On datagram sockets it returns the datagram's real length even when
  *    larger than cap (MSG_TRUNC), so callers detect truncation.
  *  - send_eof() tells the peer that no more messages follow (shutdown on
- *    streams, an empty datagram on datagram sockets).
+ *    connected sockets, an empty datagram on connectionless ones, close
+ *    on pipes).
  *  - fini() releases what init took; the fd stays open (the session owns it).
  * Optional hooks (NULL = the generic loop in the workload is used):
  *  - stream_send / stream_recv run a whole throughput side with the mode's
@@ -30,7 +31,8 @@ struct phase_clock;
 struct payload;
 
 struct io_ctx {
-	int fd;
+	int fd;                       /* read from (and for sockets, write to) */
+	int wfd;                      /* write to: fd, except for pipes */
 	unsigned sock_flags;          /* SOCK_F_* of the socket kind */
 	const struct bench_cfg *cfg;
 	void *priv;                   /* the io mode's own state */
@@ -70,5 +72,11 @@ ssize_t io_recv_msg(const struct io_ops *ops, struct io_ctx *io, void *buf, size
 
 /* Shared by io units: the generic send_eof for a socket kind. */
 int io_socket_eof(struct io_ctx *io);
+
+/*
+ * Shared by io units for a failed call: EINTR means retry (return 0)
+ * unless the watchdog expired; a socket timeout (EAGAIN) is -ETIMEDOUT.
+ */
+int io_errno(void);
 
 #endif

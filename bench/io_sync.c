@@ -4,9 +4,11 @@
  */
 #include <errno.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "io.h"
 #include "sock.h"
+#include "watchdog.h"
 
 static int sync_init(struct io_ctx *io)
 {
@@ -14,38 +16,50 @@ static int sync_init(struct io_ctx *io)
 	return 0;
 }
 
-/* SO_SNDTIMEO/SO_RCVTIMEO expiry shows up as EAGAIN: report it as such. */
-static int errno_or_timeout(void)
-{
-	return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-}
-
+/*
+ * Streams (sockets and pipes alike) use write()/read(): the same as
+ * send()/recv() without flags on a socket, and they work on pipes. SIGPIPE
+ * is ignored by both roles, so a vanished peer is EPIPE, not a signal.
+ * Datagrams use recv(MSG_TRUNC) so that a cut message is seen.
+ */
 static ssize_t sync_send_msg(struct io_ctx *io, const void *buf, size_t len)
 {
+	int dgram = io->sock_flags & SOCK_F_DGRAM;
 	size_t off = 0;
 	ssize_t n;
+	int err;
 
 	do {
-		n = send(io->fd, (const char *)buf + off, len - off, MSG_NOSIGNAL);
+		n = dgram ? send(io->wfd, buf, len, 0)
+			  : write(io->wfd, (const char *)buf + off, len - off);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno_or_timeout();
+			err = io_errno();
+			if (err)
+				return err;
+			continue;
 		}
 		off += (size_t)n;
 	} while (off < len);
+	watchdog_feed();
 	return (ssize_t)len;
 }
 
 static ssize_t sync_recv_some(struct io_ctx *io, void *buf, size_t cap)
 {
-	int flags = io->sock_flags & SOCK_F_DGRAM ? MSG_TRUNC : 0;
+	int dgram = io->sock_flags & SOCK_F_DGRAM;
 	ssize_t n;
+	int err;
 
-	do
-		n = recv(io->fd, buf, cap, flags);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? errno_or_timeout() : n;
+	for (;;) {
+		n = dgram ? recv(io->fd, buf, cap, MSG_TRUNC) : read(io->fd, buf, cap);
+		if (n >= 0)
+			break;
+		err = io_errno();
+		if (err)
+			return err;
+	}
+	watchdog_feed();
+	return n;
 }
 
 static void sync_fini(struct io_ctx *io)

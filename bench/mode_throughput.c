@@ -38,6 +38,7 @@ static int tp_client(struct side *s)
 static int tp_server(struct side *s)
 {
 	int dgram = s->ctx.sock_flags & SOCK_F_DGRAM;
+	int lossy = s->ctx.sock_flags & SOCK_F_LOSSY;
 	size_t cap = dgram ? s->pl.size : s->pl.rx_cap;
 	ssize_t n;
 
@@ -57,7 +58,10 @@ static int tp_server(struct side *s)
 			return side_fail(s, (int)n, "receive");
 		if (dgram && (size_t)n != s->pl.size)
 			return side_fail(s, -EMSGSIZE, "receive");
-		payload_check_stream(&s->pl, s->pl.rx, (size_t)n);
+		if (lossy)
+			payload_check_lossy(&s->pl, s->pl.rx, (size_t)n);
+		else
+			payload_check_stream(&s->pl, s->pl.rx, (size_t)n);
 		s->bytes += (uint64_t)n;
 		s->msgs = s->bytes / s->pl.size;
 		phase_tick(&s->pc, s->bytes, s->msgs);

@@ -77,3 +77,20 @@ void payload_check_stream(struct payload *pl, const uint8_t *data, size_t n)
 	}
 	pl->rx_offset += n;
 }
+
+void payload_check_lossy(struct payload *pl, const uint8_t *data, size_t n)
+{
+	uint64_t seq = 0;
+
+	if (!pl->verify || n < 8)
+		return;
+	for (size_t i = 0; i < 8; i++)
+		seq |= (uint64_t)data[i] << (8 * i);
+	if (seq < pl->next_seq) {
+		pl->errors += n;            /* duplicated or reordered */
+		return;
+	}
+	for (size_t i = 8; i < n; i++)
+		pl->errors += data[i] != payload_byte(seq, i);
+	pl->next_seq = seq + 1;
+}

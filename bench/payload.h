@@ -22,6 +22,7 @@ struct payload {
 	uint64_t rx_offset;   /* stream offset checked so far */
 	uint64_t errors;      /* mismatching bytes seen */
 	uint64_t first_bad;   /* stream offset of the first mismatch */
+	uint64_t next_seq;    /* lossy paths: the lowest sequence number still valid */
 };
 
 /* Allocate both buffers (page-aligned, pre-faulted); 0 or -ENOMEM. */
@@ -33,6 +34,14 @@ void payload_fill(struct payload *pl, uint64_t seq);
 
 /* Check n received bytes continuing the stream; counts mismatches. */
 void payload_check_stream(struct payload *pl, const uint8_t *data, size_t n);
+
+/*
+ * Check one datagram of a lossy path (UDP): its own sequence number says
+ * which message it is, so a lost datagram is not a mismatch, but a
+ * duplicate or a reordered one is. Messages under 8 bytes cannot carry a
+ * whole sequence number and are only counted.
+ */
+void payload_check_lossy(struct payload *pl, const uint8_t *data, size_t n);
 
 /* The expected byte at `offset` within message `seq`. */
 uint8_t payload_byte(uint64_t seq, size_t offset);

@@ -1,29 +1,32 @@
 /*
  * proto.c - control messages over the test connection, with plain
- * blocking calls bounded by the socket timeouts.
+ * blocking calls bounded by the socket timeouts (or the watchdog). A
+ * datagram carries a whole message; one write() of it always does, since
+ * SIGPIPE is ignored and the messages are far below any buffer size.
  */
 #include "proto.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-static int sock_errno(void)
-{
-	return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-}
+#include "io.h"
 
 int proto_send(int fd, const void *msg, size_t len)
 {
 	size_t off = 0;
 	ssize_t n;
+	int err;
 
 	while (off < len) {
-		n = send(fd, (const char *)msg + off, len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
+		n = write(fd, (const char *)msg + off, len - off);
+		if (n < 0) {
+			err = io_errno();
+			if (err)
+				return err;
 			continue;
-		if (n < 0)
-			return sock_errno();
+		}
 		off += (size_t)n;
 	}
 	return 0;
@@ -33,13 +36,16 @@ int proto_recv(int fd, void *msg, size_t len, int is_dgram)
 {
 	size_t off = 0;
 	ssize_t n;
+	int err;
 
 	while (off < len) {
-		n = recv(fd, (char *)msg + off, len - off, is_dgram ? MSG_TRUNC : 0);
-		if (n < 0 && errno == EINTR)
+		n = is_dgram ? recv(fd, msg, len, MSG_TRUNC) : read(fd, (char *)msg + off, len - off);
+		if (n < 0) {
+			err = io_errno();
+			if (err)
+				return err;
 			continue;
-		if (n < 0)
-			return sock_errno();
+		}
 		if (n == 0)
 			return -ECONNRESET;       /* the peer went away */
 		if (is_dgram && (size_t)n != len)

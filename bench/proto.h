@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define PROTO_MAGIC   0x70637069u  /* "ipcp" */
-#define PROTO_VERSION 1u
+#define PROTO_VERSION 2u
 #define PROTO_NOTE    192
 
 struct proto_hello {
@@ -55,6 +55,7 @@ struct proto_result {
 	uint64_t vcsw;
 	uint64_t ivcsw;
 	uint64_t verify_errors;
+	uint64_t total_msgs;       /* messages received over the whole test (loss) */
 	char note[PROTO_NOTE];
 };
 

@@ -152,6 +152,10 @@ void report_print(const struct record *r, bool json)
 	put_settings(&o, r);
 	put_str(&o, "status", r->status);
 	put_measurement(&o, r);
+	if (r->measured && r->has_loss)
+		put_dbl(&o, "loss_ratio", r->loss_ratio);
+	else
+		put_none(&o, "loss_ratio");
 	put_u64(&o, "verify_errors", r->verify_errors);
 	put_str(&o, "note", r->note);
 	fputs(json ? "}\n" : "\n", stdout);

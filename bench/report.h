@@ -21,6 +21,8 @@ struct record {
 	const char *status;        /* "ok", "unsupported", "error" */
 	char note[256];
 	bool measured;             /* the fields below are valid */
+	bool has_loss;             /* lossy paths (udp) in throughput */
+	double loss_ratio;         /* messages sent but never received, as a fraction */
 	double elapsed_s;
 	uint64_t messages;
 	uint64_t bytes;

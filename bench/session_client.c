@@ -22,6 +22,10 @@
 #include "session.h"
 #include "sock.h"
 #include "util.h"
+#include "watchdog.h"
+
+/* Resend interval of the end-of-stream datagram on connectionless paths. */
+#define EOF_RESEND_S 0.2
 
 struct client {
 	const struct bench_cfg *cfg;
@@ -31,8 +35,10 @@ struct client {
 	struct hist *lat;
 	struct record rec;
 	struct proto_result result;
-	int fd;
+	int fd;                    /* read from */
+	int wfd;                   /* write to (fd, except for pipes) */
 	bool io_ready;             /* io->init succeeded: fini is owed */
+	char server_features[sizeof(((struct proto_ack *)0)->features)];
 };
 
 /* Set the record's outcome and reason; returns the exit code to use. */
@@ -52,6 +58,39 @@ static uint64_t cpu_ns(const struct phase_mark *m)
 	return m->cpu_user_ns + m->cpu_sys_ns;
 }
 
+static bool has_word(const char *list, const char *word, size_t len)
+{
+	for (const char *p = list; (p = strstr(p, word)); p += len)
+		if ((p == list || p[-1] == ' ') && (p[len] == ' ' || !p[len]))
+			return true;
+	return false;
+}
+
+/*
+ * io_features: the client's words as they stand (uring adds zc_copied
+ * after the run), then the server's words the client does not name (the
+ * throughput receiver's recv_multishot, for one).
+ */
+static void merge_features(struct client *c)
+{
+	const char *mine = c->side.ctx.features, *p = c->server_features;
+	char *out = c->rec.io_features;
+	size_t cap = sizeof(c->rec.io_features), n, len;
+	char word[64];
+
+	n = (size_t)snprintf(out, cap, "%s", mine);
+	for (; *p; p += len) {
+		p += strspn(p, " ");
+		len = strcspn(p, " ");
+		if (!len || len >= sizeof(word))
+			continue;
+		memcpy(word, p, len);
+		word[len] = '\0';
+		if (!has_word(mine, word, len) && n < cap)
+			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", word);
+	}
+}
+
 /* Size limits, TCP_NODELAY, buffers and the io mode: all before the hello. */
 static int prepare(struct client *c)
 {
@@ -63,7 +102,7 @@ static int prepare(struct client *c)
 	ret = c->sock->fit_size(c->fd, cfg->size, &limit);
 	if (ret == -EMSGSIZE)
 		return outcome(c, EXIT_UNSUPPORTED,
-			       "%s message of %llu bytes exceeds this system's datagram limit of %zu bytes (set by SO_SNDBUF, net.core.wmem_max, and the kernel's largest skb allocation)",
+			       "%s message of %llu bytes exceeds this system's datagram limit of %zu bytes",
 			       cfg->socket, (unsigned long long)cfg->size, limit);
 	if (ret < 0)
 		return outcome(c, EXIT_FAIL, "size the socket buffer: %s", strerror(-ret));
@@ -107,7 +146,7 @@ static int handshake(struct client *c)
 
 	snprintf(hello.io, sizeof(hello.io), "%s", cfg->io);
 	snprintf(hello.mode, sizeof(hello.mode), "%s", cfg->mode_name);
-	ret = proto_send(c->fd, &hello, sizeof(hello));
+	ret = proto_send(c->wfd, &hello, sizeof(hello));
 	if (ret == 0)
 		ret = proto_recv(c->fd, &ack, sizeof(ack), c->sock->flags & SOCK_F_DGRAM);
 	if (ret < 0)
@@ -116,12 +155,40 @@ static int handshake(struct client *c)
 	ack.note[sizeof(ack.note) - 1] = '\0';
 	ack.features[sizeof(ack.features) - 1] = '\0';
 	c->rec.server_cpu = ack.cpu;
-	if (!c->rec.io_features[0])
-		snprintf(c->rec.io_features, sizeof(c->rec.io_features), "%s", ack.features);
+	snprintf(c->server_features, sizeof(c->server_features), "%s", ack.features);
+	merge_features(c);
 	if (ack.status != EXIT_OK)
 		return outcome(c, ack.status == EXIT_UNSUPPORTED ? EXIT_UNSUPPORTED : EXIT_FAIL,
 			       "server: %s", ack.note);
 	return EXIT_OK;
+}
+
+/*
+ * End the stream and wait for the server's figures. On a connectionless
+ * path the empty end-of-stream datagram can be dropped (UDP with a full
+ * receive buffer), so it is resent at short intervals until the result
+ * arrives or --timeout passes.
+ */
+static int end_and_collect(struct client *c)
+{
+	struct side *s = &c->side;
+	int dgram = s->ctx.sock_flags & SOCK_F_DGRAM;
+	double step = c->cfg->timeout_s < EOF_RESEND_S ? c->cfg->timeout_s : EOF_RESEND_S;
+	int tries = 1, ret = 0;
+
+	if (s->ctx.sock_flags & SOCK_F_CONNLESS) {
+		tries = (int)(c->cfg->timeout_s / step + 0.5);
+		ret = sock_set_timeouts(c->fd, step);
+	}
+	for (int i = 0; ret == 0 && i < tries; i++) {
+		ret = s->io->send_eof(&s->ctx);
+		if (ret == 0)
+			ret = proto_recv(c->fd, &c->result, sizeof(c->result), dgram);
+		if (ret != -ETIMEDOUT || i + 1 == tries)
+			break;
+		ret = 0;
+	}
+	return ret;
 }
 
 /* Run the workload, end the stream, and wait for the server's figures. */
@@ -137,9 +204,7 @@ static int run(struct client *c)
 	phase_stop();
 	if (ret != EXIT_OK)
 		return outcome(c, EXIT_FAIL, "%s", s->note);
-	ret = s->io->send_eof(&s->ctx);
-	if (ret == 0)
-		ret = proto_recv(c->fd, &c->result, sizeof(c->result), s->ctx.sock_flags & SOCK_F_DGRAM);
+	ret = end_and_collect(c);
 	if (ret < 0)
 		return outcome(c, EXIT_FAIL, "waiting for the server's result: %s", strerror(-ret));
 	c->result.note[sizeof(c->result.note) - 1] = '\0';
@@ -180,6 +245,11 @@ static int measure(struct client *c)
 		rec->elapsed_s = (double)r->window_ns / 1e9;
 		rec->bytes = r->bytes;
 		rec->messages = r->bytes / c->cfg->size;
+		if (c->sock->flags & SOCK_F_LOSSY) {
+			rec->has_loss = true;
+			rec->loss_ratio = c->side.msgs && r->total_msgs < c->side.msgs
+				? 1.0 - (double)r->total_msgs / (double)c->side.msgs : 0.0;
+		}
 	}
 	rec->client_cpu_s = (double)(cpu_ns(&pc->end) - cpu_ns(&pc->start)) / 1e9;
 	rec->server_cpu_s = (double)(r->cpu_user_ns + r->cpu_sys_ns) / 1e9;
@@ -200,12 +270,19 @@ static int client_steps(struct client *c)
 {
 	int ret;
 
-	c->fd = c->sock->connect(c->cfg);
+	if ((c->sock->flags & SOCK_F_OWN_IO) && strcmp(c->cfg->io, "sync"))
+		return outcome(c, EXIT_UNSUPPORTED,
+			       "%s moves data without system calls: --io %s does not apply (use sync)",
+			       c->cfg->socket, c->cfg->io);
+	c->fd = c->sock->connect(c->cfg, &c->wfd);
 	if (c->fd < 0)
 		return outcome(c, EXIT_FAIL, "connect to %s%s%.0ld: %s", c->cfg->addr,
 			       c->cfg->port > 0 ? " port " : "", c->cfg->port > 0 ? c->cfg->port : 0,
 			       strerror(-c->fd));
 	c->side.ctx.fd = c->fd;
+	c->side.ctx.wfd = c->wfd;
+	if ((c->sock->flags & SOCK_F_NOTSOCK) && (ret = watchdog_start(c->cfg->timeout_s)) < 0)
+		return outcome(c, EXIT_FAIL, "start the watchdog: %s", strerror(-ret));
 	ret = prepare(c);
 	if (ret == EXIT_OK)
 		ret = handshake(c);
@@ -213,8 +290,11 @@ static int client_steps(struct client *c)
 		ret = run(c);
 	if (ret == EXIT_OK)
 		ret = measure(c);
-	if (c->io_ready)
+	if (c->io_ready) {
+		merge_features(c);
 		c->side.io->fini(&c->side.ctx);
+	}
+	watchdog_stop();
 	return ret;
 }
 
@@ -233,9 +313,10 @@ int session_client(const struct bench_cfg *cfg)
 	c.rec.recv_size = cfg->recv_size ? cfg->recv_size
 		: cfg->size > DEFAULT_RECV_FLOOR ? cfg->size : DEFAULT_RECV_FLOOR;
 	c.side.cfg = cfg;
-	c.side.io = io_find(cfg->io);
+	c.side.io = c.sock->io ? c.sock->io : io_find(cfg->io);
 	c.side.ctx.cfg = cfg;
 	c.side.ctx.fd = -1;
+	c.side.ctx.wfd = -1;
 	c.side.ctx.sock_flags = c.sock->flags;
 	if (!strcmp(cfg->mode_name, "latency")) {
 		c.lat = malloc(sizeof(*c.lat));

@@ -21,6 +21,7 @@
 #include "session.h"
 #include "sock.h"
 #include "util.h"
+#include "watchdog.h"
 
 /* What a SIGTERM/SIGINT handler may need to remove. */
 static const struct sock_ops *active_sock;
@@ -74,7 +75,8 @@ static void apply_hello(struct test *t, const struct bench_cfg *base, const stru
 }
 
 /* Check and set up this side for the test; fills t->ack either way. */
-static int prepare(struct test *t, const struct sock_ops *sock, int fd, const struct proto_hello *h)
+static int prepare(struct test *t, const struct sock_ops *sock, int fd, int wfd,
+		   const struct proto_hello *h)
 {
 	const struct bench_cfg *cfg = &t->cfg;
 	size_t limit, rx_cap = (size_t)cfg->size;
@@ -86,7 +88,10 @@ static int prepare(struct test *t, const struct sock_ops *sock, int fd, const st
 		return refuse(t, EXIT_FAIL, "protocol version %u, this server speaks %u",
 			      h->version, PROTO_VERSION);
 	t->mode_ops = mode_find(cfg->mode_name);
-	t->side.io = io_find(cfg->io);
+	t->side.io = sock->io ? sock->io : io_find(cfg->io);
+	if (sock->io && strcmp(cfg->io, "sync"))
+		return refuse(t, EXIT_UNSUPPORTED, "%s has its own data path: --io %s does not apply",
+			      sock->name, cfg->io);
 	if (!t->mode_ops || !t->side.io || !cfg->size || cfg->size > MAX_SIZE_BYTES)
 		return refuse(t, EXIT_FAIL, "cannot run mode '%s' io '%s' size %llu",
 			      cfg->mode_name, cfg->io, (unsigned long long)cfg->size);
@@ -105,6 +110,7 @@ static int prepare(struct test *t, const struct sock_ops *sock, int fd, const st
 	t->side.cfg = cfg;
 	t->side.ctx.cfg = cfg;
 	t->side.ctx.fd = fd;
+	t->side.ctx.wfd = wfd;
 	t->side.ctx.sock_flags = sock->flags;
 	ret = t->side.io->init(&t->side.ctx);
 	t->io_ready = ret == 0;
@@ -117,7 +123,7 @@ static int prepare(struct test *t, const struct sock_ops *sock, int fd, const st
 }
 
 /* Run the workload and send back this side's figures over its window. */
-static void run(struct test *t, int fd)
+static void run(struct test *t, int wfd)
 {
 	struct side *s = &t->side;
 	struct proto_result r = { .magic = PROTO_MAGIC, .status = EXIT_OK };
@@ -144,8 +150,9 @@ static void run(struct test *t, int fd)
 		r.vcsw = b->vcsw - a->vcsw;
 		r.ivcsw = b->ivcsw - a->ivcsw;
 		r.verify_errors = s->pl.errors;
+		r.total_msgs = s->msgs;
 	}
-	ret = proto_send(fd, &r, sizeof(r));
+	ret = proto_send(wfd, &r, sizeof(r));
 	if (ret < 0)
 		warnx_(-ret, "send the result");
 }
@@ -156,34 +163,37 @@ static int serve_one(const struct bench_cfg *base, const struct sock_ops *sock, 
 	static struct test t;
 	struct proto_hello hello;
 	size_t got = 0;
-	int fd, ret, dgram = sock->flags & SOCK_F_DGRAM;
+	int fd, wfd = -1, ret;
 
 	memset(&t, 0, sizeof(t));
-	fd = sock->accept(lfd, &hello, sizeof(hello), &got);
+	fd = sock->accept(base, lfd, &hello, sizeof(hello), &got, &wfd);
 	if (fd < 0) {
 		warnx_(-fd, "accept");
 		return EXIT_FAIL;
 	}
-	ret = sock_set_timeouts(fd, base->timeout_s);
-	if (ret == 0 && !dgram)
-		ret = proto_recv(fd, &hello, sizeof(hello), 0);
+	ret = sock->flags & SOCK_F_NOTSOCK ? watchdog_start(base->timeout_s)
+					   : sock_set_timeouts(fd, base->timeout_s);
+	if (ret == 0 && !(sock->flags & SOCK_F_CONNLESS))
+		ret = proto_recv(fd, &hello, sizeof(hello), sock->flags & SOCK_F_DGRAM);
 	else if (ret == 0 && (got != sizeof(hello) || hello.magic != PROTO_MAGIC))
 		ret = -EPROTO;
 	if (ret < 0) {
 		warnx_(-ret, "no valid test header from the client");
-		sock->release(lfd, fd);
+		watchdog_stop();
+		sock->release(lfd, fd, wfd);
 		return EXIT_FAIL;
 	}
 	apply_hello(&t, base, &hello);
-	ret = prepare(&t, sock, fd, &hello);
-	if (proto_send(fd, &t.ack, sizeof(t.ack)) == 0 && ret == EXIT_OK)
-		run(&t, fd);
+	ret = prepare(&t, sock, fd, wfd, &hello);
+	if (proto_send(wfd, &t.ack, sizeof(t.ack)) == 0 && ret == EXIT_OK)
+		run(&t, wfd);
 	else if (ret != EXIT_OK)
 		warnx_(0, "refused a test: %s", t.ack.note);
 	if (t.io_ready)
 		t.side.io->fini(&t.side.ctx);
+	watchdog_stop();
 	payload_free(&t.side.pl);
-	sock->release(lfd, fd);
+	sock->release(lfd, fd, wfd);
 	return ret == EXIT_OK && !t.side.note[0] ? EXIT_OK : ret ? ret : EXIT_FAIL;
 }
 

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -14,7 +15,11 @@
 const struct sock_ops *const sock_table[] = {
 	&unix_stream_sock,
 	&unix_dgram_sock,
+	&unix_seqpacket_sock,
 	&tcp_sock,
+	&udp_sock,
+	&pipe_sock,
+	&shm_sock,
 	NULL,
 };
 
@@ -22,7 +27,7 @@ const struct sock_ops *const sock_table[] = {
 static int sock_complete(const struct sock_ops *s)
 {
 	return s->name && s->listen && s->accept && s->release && s->connect &&
-	       s->cleanup && s->fit_size;
+	       s->cleanup && s->fit_size && (!(s->flags & SOCK_F_OWN_IO) || s->io);
 }
 
 const struct sock_ops *sock_find(const char *name)
@@ -31,6 +36,16 @@ const struct sock_ops *sock_find(const char *name)
 		if (name && !strcmp((*s)->name, name))
 			return sock_complete(*s) ? *s : NULL;
 	return NULL;
+}
+
+const char *sock_names(void)
+{
+	static char names[160];
+	size_t n = 0;
+
+	for (const struct sock_ops *const *s = sock_table; *s && n < sizeof(names); s++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", (*s)->name);
+	return names;
 }
 
 int sock_set_timeouts(int fd, double timeout_s)
@@ -52,23 +67,64 @@ int sock_set_nodelay(int fd, int on)
 	return 0;
 }
 
-int sock_stream_accept(int lfd, void *hdr, size_t hdr_len, size_t *hdr_got)
+int sock_stream_accept(const struct bench_cfg *cfg, int lfd, void *hdr, size_t hdr_len,
+		       size_t *hdr_got, int *wfd)
 {
 	int fd;
 
+	(void)cfg;
 	(void)hdr;
 	(void)hdr_len;
 	*hdr_got = 0;
 	do
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
+	*wfd = fd;
 	return fd < 0 ? -errno : fd;
 }
 
-void sock_stream_release(int lfd, int cfd)
+void sock_stream_release(int lfd, int rfd, int wfd)
 {
 	(void)lfd;
-	close(cfd);
+	(void)wfd;
+	close(rfd);
+}
+
+int sock_dgram_accept(const struct bench_cfg *cfg, int lfd, void *hdr, size_t hdr_len,
+		      size_t *hdr_got, int *wfd)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	ssize_t n;
+
+	(void)cfg;
+	/*
+	 * EAGAIN: the previous test's receive timeout (waiting for a client
+	 * is not bounded); n == 0: a late end-of-stream datagram of a
+	 * finished test.
+	 */
+	do {
+		plen = sizeof(peer);
+		n = recvfrom(lfd, hdr, hdr_len, MSG_TRUNC, (struct sockaddr *)&peer, &plen);
+	} while ((n < 0 && (errno == EINTR || errno == EAGAIN)) || n == 0);
+	if (n < 0)
+		return -errno;
+	*hdr_got = (size_t)n;
+	if (plen <= sizeof(sa_family_t))
+		return -EDESTADDRREQ;      /* an unnamed sender cannot be answered */
+	if (connect(lfd, (struct sockaddr *)&peer, plen) < 0)
+		return -errno;
+	*wfd = lfd;
+	return lfd;
+}
+
+void sock_dgram_release(int lfd, int rfd, int wfd)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+	(void)rfd;
+	(void)wfd;
+	connect(lfd, &unspec, sizeof(unspec));
 }
 
 /* A stream carries any message size. */
@@ -78,4 +134,9 @@ int sock_stream_fit_size(int fd, size_t size, size_t *limit)
 	(void)size;
 	*limit = 0;
 	return 0;
+}
+
+void sock_no_cleanup(const struct bench_cfg *cfg)
+{
+	(void)cfg;
 }

@@ -13,11 +13,23 @@
 #include <sys/socket.h>
 
 struct bench_cfg;
+struct io_ops;
 
 /* Keeps message boundaries: one recv returns one whole message. */
-#define SOCK_F_DGRAM   (1u << 0)
+#define SOCK_F_DGRAM    (1u << 0)
 /* TCP: TCP_NODELAY applies. */
-#define SOCK_F_TCP     (1u << 1)
+#define SOCK_F_TCP      (1u << 1)
+/* No connection: the server learns its peer from the first datagram, and
+ * end of stream is an empty datagram. */
+#define SOCK_F_CONNLESS (1u << 2)
+/* May drop messages (UDP): loss is counted, not an error. */
+#define SOCK_F_LOSSY    (1u << 3)
+/* Not a socket (pipes): read/write, no socket options, a watchdog timeout. */
+#define SOCK_F_NOTSOCK  (1u << 4)
+/* Brings its own data path (shm): sock_ops.io replaces --io. */
+#define SOCK_F_OWN_IO   (1u << 5)
+/* Addressed by IP and --port (tcp, udp). */
+#define SOCK_F_PORT     (1u << 6)
 
 struct sock_ops {
 	const char *name;
@@ -27,17 +39,20 @@ struct sock_ops {
 	/* Server: bind and listen; *port_out gets the bound TCP port (or 0). */
 	int (*listen)(const struct bench_cfg *cfg, int *port_out);
 	/*
-	 * Server: wait for the next peer on the listening fd. Stream kinds
-	 * return a new connected fd. Datagram kinds return the listening fd
-	 * itself, connected to the peer whose first datagram (the test
-	 * header) was received into hdr (hdr_len bytes); stream kinds leave
-	 * hdr untouched and return *hdr_got = 0.
+	 * Server: wait for the next peer on the listening fd. Connected kinds
+	 * return a new fd to read from and set *wfd to the fd to write to
+	 * (the same fd, except for pipes). Connectionless kinds return the
+	 * listening fd itself, connected to the peer whose first datagram
+	 * (the test header) was received into hdr (hdr_len bytes, *hdr_got);
+	 * the others leave hdr untouched and set *hdr_got = 0.
 	 */
-	int (*accept)(int lfd, void *hdr, size_t hdr_len, size_t *hdr_got);
+	int (*accept)(const struct bench_cfg *cfg, int lfd, void *hdr, size_t hdr_len,
+		      size_t *hdr_got, int *wfd);
 	/* Server: forget the peer after a test (datagram kinds disconnect). */
-	void (*release)(int lfd, int cfd);
-	/* Client: a connected fd, or -errno (connect bounded by timeout). */
-	int (*connect)(const struct bench_cfg *cfg);
+	void (*release)(int lfd, int rfd, int wfd);
+	/* Client: the fd to read from (and *wfd to write to), or -errno;
+	 * connecting is bounded by cfg->timeout_s. */
+	int (*connect)(const struct bench_cfg *cfg, int *wfd);
 	/* Server: remove what listen left behind (socket file). */
 	void (*cleanup)(const struct bench_cfg *cfg);
 	/*
@@ -45,23 +60,38 @@ struct sock_ops {
 	 * with *limit set to the largest size this system allows.
 	 */
 	int (*fit_size)(int fd, size_t size, size_t *limit);
+	/* SOCK_F_OWN_IO: the data path used instead of the --io mode. */
+	const struct io_ops *io;
 };
 
 extern const struct sock_ops unix_stream_sock;
 extern const struct sock_ops unix_dgram_sock;
+extern const struct sock_ops unix_seqpacket_sock;
 extern const struct sock_ops tcp_sock;
+extern const struct sock_ops udp_sock;
+extern const struct sock_ops pipe_sock;
+extern const struct sock_ops shm_sock;
 
 /* NULL-terminated table of every socket kind, checked by sock_find(). */
 extern const struct sock_ops *const sock_table[];
 const struct sock_ops *sock_find(const char *name);
+/* "a, b, c": the names in the table, for messages. */
+const char *sock_names(void);
 
 /* Shared helpers for the units. */
 int sock_set_timeouts(int fd, double timeout_s);
 int sock_set_nodelay(int fd, int on);
 
-/* Stream kinds share these: accept a connection, close it, any size fits. */
-int sock_stream_accept(int lfd, void *hdr, size_t hdr_len, size_t *hdr_got);
-void sock_stream_release(int lfd, int cfd);
+/* Connected kinds share these: accept a connection, close it, any size fits. */
+int sock_stream_accept(const struct bench_cfg *cfg, int lfd, void *hdr, size_t hdr_len,
+		       size_t *hdr_got, int *wfd);
+void sock_stream_release(int lfd, int rfd, int wfd);
 int sock_stream_fit_size(int fd, size_t size, size_t *limit);
+/* Kinds that leave nothing behind. */
+void sock_no_cleanup(const struct bench_cfg *cfg);
+/* Connectionless kinds share these: the header datagram names the peer. */
+int sock_dgram_accept(const struct bench_cfg *cfg, int lfd, void *hdr, size_t hdr_len,
+		      size_t *hdr_got, int *wfd);
+void sock_dgram_release(int lfd, int rfd, int wfd);
 
 #endif

@@ -7,11 +7,16 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cfg.h"
 #include "sock.h"
+
+/* unix_dgram_sendmsg() refuses datagrams above sk_sndbuf minus this. */
+#define UNIX_DGRAM_OVERHEAD 32
 
 const char *unix_check_addr(const struct bench_cfg *cfg)
 {
@@ -80,6 +85,20 @@ int unix_bind(const char *addr, int type)
 	return -err;
 }
 
+int unix_listen(const char *addr, int type)
+{
+	int fd = unix_bind(addr, type), err;
+
+	if (fd < 0)
+		return fd;
+	if (listen(fd, 8) < 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
 int unix_connect(const char *addr, int type, int autobind, double timeout_s)
 {
 	struct sockaddr_un sun;
@@ -111,4 +130,73 @@ void unix_unlink(const struct bench_cfg *cfg)
 {
 	if (cfg->addr && cfg->addr[0] != '@')
 		unlink(cfg->addr);
+}
+
+/* Does one datagram of `size` bytes pass a socket with this SO_SNDBUF? */
+static int dgram_passes(int type, int sndbuf, const void *buf, size_t size)
+{
+	int sv[2], half = sndbuf / 2, ok;
+
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) < 0)
+		return 0;
+	/* The kernel doubles the request: ask for half of what the real socket has. */
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &half, sizeof(half));
+	ok = send(sv[0], buf, size, MSG_DONTWAIT) == (ssize_t)size;
+	close(sv[0]);
+	close(sv[1]);
+	return ok;
+}
+
+/* The largest size <= bound that passes, by bisection (bound fails or passes). */
+static size_t largest_passing(int type, int sndbuf, const void *buf, size_t bound)
+{
+	size_t lo = 0, hi = bound + 1;      /* lo passes (trivially), hi fails */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dgram_passes(type, sndbuf, buf, mid))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Raise SO_SNDBUF (the kernel doubles the request and caps it at
+ * net.core.wmem_max) until one datagram of `size` fits; no SO_SNDBUFFORCE,
+ * so that root and users measure the same system. The buffer is not the
+ * only limit: the kernel allocates most of a datagram as one linear block,
+ * which fails above a few MiB (ENOBUFS). Rather than model the kernel, a
+ * datagram is sent over a private socketpair with the same buffer size,
+ * and the real limit found by bisection when it does not pass.
+ */
+int unix_fit_size(int fd, int type, size_t size, size_t *limit)
+{
+	int have, want;
+	socklen_t len = sizeof(have);
+	size_t bound;
+	void *probe;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &len) < 0)
+		return -errno;
+	if (size + UNIX_DGRAM_OVERHEAD > (size_t)have) {
+		want = size > INT32_MAX / 2 ? INT32_MAX / 2 : (int)size + 4096;
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) < 0)
+			return -errno;
+		len = sizeof(have);
+		if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &len) < 0)
+			return -errno;
+	}
+	bound = have > UNIX_DGRAM_OVERHEAD ? (size_t)have - UNIX_DGRAM_OVERHEAD : 0;
+	if (size < bound)
+		bound = size;
+	probe = mmap(NULL, bound ? bound : 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (probe == MAP_FAILED)
+		return -ENOMEM;
+	*limit = bound == size && dgram_passes(type, have, probe, size)
+		? size : largest_passing(type, have, probe, bound);
+	munmap(probe, bound ? bound : 1);
+	return size <= *limit ? 0 : -EMSGSIZE;
 }

@@ -13,23 +13,16 @@
 
 static int us_listen(const struct bench_cfg *cfg, int *port_out)
 {
-	int fd = unix_bind(cfg->addr, SOCK_STREAM);
-	int err;
-
 	*port_out = 0;
-	if (fd < 0)
-		return fd;
-	if (listen(fd, 8) < 0) {
-		err = errno;
-		close(fd);
-		return -err;
-	}
-	return fd;
+	return unix_listen(cfg->addr, SOCK_STREAM);
 }
 
-static int us_connect(const struct bench_cfg *cfg)
+static int us_connect(const struct bench_cfg *cfg, int *wfd)
 {
-	return unix_connect(cfg->addr, SOCK_STREAM, 0, cfg->timeout_s);
+	int fd = unix_connect(cfg->addr, SOCK_STREAM, 0, cfg->timeout_s);
+
+	*wfd = fd;
+	return fd;
 }
 
 const struct sock_ops unix_stream_sock = {

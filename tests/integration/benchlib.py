@@ -15,6 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / "bench" / "ipcperf"
 READY_TIMEOUT_S = 5.0
+PORT_KINDS = ("tcp", "udp")
+# Every socket kind, and those that keep message boundaries (a size limit).
+STREAM_KINDS = ("unix-stream", "tcp", "pipe", "shm")
+MESSAGE_KINDS = ("unix-dgram", "unix-seqpacket", "udp")
+ALL_KINDS = STREAM_KINDS + MESSAGE_KINDS
 
 
 def skip_reason():
@@ -37,14 +42,14 @@ class Server:
         self.stderr_path = None
 
     def _default_addr(self):
-        if self.socket == "tcp":
+        if self.socket in PORT_KINDS:
             return "127.0.0.1"
         self.tmpdir = tempfile.TemporaryDirectory(prefix="ipcp-test-")
         return os.path.join(self.tmpdir.name, "s")
 
     def __enter__(self):
         addr = self.addr or self._default_addr()
-        port = ["--port", "0"] if self.socket == "tcp" else []
+        port = ["--port", "0"] if self.socket in PORT_KINDS else []
         rfd, wfd = os.pipe()
         err = tempfile.NamedTemporaryFile(prefix="ipcp-srv-", suffix=".log", delete=False)
         self.stderr_path = err.name
@@ -65,7 +70,7 @@ class Server:
             os.close(rfd)
         self.port = int(line.split("=", 1)[1])
         self.args = ["--socket", self.socket, "--addr", addr]
-        if self.socket == "tcp":
+        if self.socket in PORT_KINDS:
             self.args += ["--port", str(self.port)]
         return self
 
@@ -111,9 +116,9 @@ def run_bin(args, timeout=10):
     return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=timeout)
 
 
-def dgram_limit():
-    """The largest unix-dgram message this system allows, as ipcperf reports it."""
-    with Server("unix-dgram") as srv:
+def message_limit(kind="unix-dgram"):
+    """The largest message a message kind allows here, as ipcperf reports it."""
+    with Server(kind) as srv:
         rc, rec, _ = run_client(srv.args + ["--mode", "latency", "--size", "1G"])
     if rc != 4 or "limit of" not in rec["note"]:
         raise RuntimeError(f"unexpected answer for an oversized datagram: {rc} {rec}")

@@ -12,8 +12,8 @@ import tempfile
 import time
 import unittest
 
-from tests.integration.benchlib import (BIN, Server, dgram_limit, run_bin, run_client,
-                                        skip_reason)
+from tests.integration.benchlib import (ALL_KINDS, BIN, MESSAGE_KINDS, STREAM_KINDS, Server,
+                                        message_limit, run_bin, run_client, skip_reason)
 
 SHORT = ["--duration", "0.25", "--warmup", "0.05"]
 MIB = 1 << 20
@@ -23,7 +23,7 @@ MIB = 1 << 20
 class SocketModeTest(unittest.TestCase):
     """Each socket kind x mode at a small and a large size, verified."""
 
-    def check_ok(self, rec, size, mode, dgram):
+    def check_ok(self, rec, size, mode, sock):
         self.assertEqual(rec["status"], "ok", rec["note"])
         self.assertEqual(rec["verify_errors"], 0)
         self.assertGreater(rec["messages"], 0)
@@ -35,9 +35,13 @@ class SocketModeTest(unittest.TestCase):
             self.assertLessEqual(rec["lat_p99_ns"], rec["lat_max_ns"])
         else:
             self.assertEqual(rec["messages"], rec["bytes"] // size)
-            if dgram:
+            if sock in MESSAGE_KINDS:
                 self.assertEqual(rec["bytes"], size * rec["messages"])
             self.assertIsNone(rec["lat_p50_ns"])
+        if sock == "udp" and mode == "throughput":
+            self.assertTrue(0 <= rec["loss_ratio"] < 1, rec["loss_ratio"])
+        else:
+            self.assertIsNone(rec["loss_ratio"])
         self.assertGreater(rec["elapsed_s"], 0)
         self.assertAlmostEqual(rec["bytes_per_s"], rec["bytes"] / rec["elapsed_s"], delta=1)
         self.assertGreater(rec["client_cpu_s"], 0)
@@ -49,32 +53,44 @@ class SocketModeTest(unittest.TestCase):
             rc, rec, err = run_client(srv.args + ["--mode", mode, "--size", str(size),
                                                   "--verify", *SHORT])
         self.assertEqual(rc, 0, err)
-        self.check_ok(rec, size, mode, sock == "unix-dgram")
+        self.check_ok(rec, size, mode, sock)
         return rec
 
     def test_streams_small_and_large(self):
-        for sock in ("unix-stream", "tcp"):
+        for sock in STREAM_KINDS:
             for mode in ("throughput", "latency"):
                 for size in (100, MIB):
                     with self.subTest(sock=sock, mode=mode, size=size):
                         self.run_point(sock, mode, size)
 
-    def test_dgram_small_and_largest(self):
-        limit = dgram_limit()
-        for mode in ("throughput", "latency"):
-            for size in (100, limit):
-                with self.subTest(mode=mode, size=size):
-                    self.run_point("unix-dgram", mode, size)
+    def test_messages_small_and_largest(self):
+        for sock in MESSAGE_KINDS:
+            limit = message_limit(sock)
+            for mode in ("throughput", "latency"):
+                for size in (100, limit):
+                    with self.subTest(sock=sock, mode=mode, size=size):
+                        self.run_point(sock, mode, size)
 
-    def test_dgram_above_limit_is_unsupported(self):
-        limit = dgram_limit()
-        with Server("unix-dgram") as srv:
-            rc, rec, _ = run_client(srv.args + ["--mode", "throughput", "--size",
-                                                str(limit + 1), *SHORT])
-        self.assertEqual(rc, 4)
-        self.assertEqual(rec["status"], "unsupported")
-        self.assertIn(f"limit of {limit} bytes", rec["note"])
-        self.assertIsNone(rec["bytes"])
+    def test_messages_above_limit_are_unsupported(self):
+        for sock in MESSAGE_KINDS:
+            limit = message_limit(sock)
+            with self.subTest(sock=sock), Server(sock) as srv:
+                rc, rec, _ = run_client(srv.args + ["--mode", "throughput", "--size",
+                                                    str(limit + 1), *SHORT])
+                self.assertEqual(rc, 4)
+                self.assertEqual(rec["status"], "unsupported")
+                self.assertIn(f"limit of {limit} bytes", rec["note"])
+                self.assertIsNone(rec["bytes"])
+
+    def test_udp_limit_is_the_ip_maximum(self):
+        self.assertEqual(message_limit("udp"), 65507)
+
+    def test_shm_has_its_own_data_path(self):
+        with Server("shm") as srv:
+            rc, rec, _ = run_client(srv.args + ["--mode", "latency", "--size", "100",
+                                                "--io", "uring", *SHORT])
+        self.assertEqual((rc, rec["status"]), (4, "unsupported"))
+        self.assertIn("--io uring does not apply", rec["note"])
 
     def test_tcp_ipv6(self):
         if not socket.has_ipv6 or not os.path.exists("/proc/net/if_inet6"):
@@ -164,7 +180,7 @@ class ServerLifeTest(unittest.TestCase):
         return client.returncode, out, err
 
     def test_client_notices_killed_or_silent_server(self):
-        for sock in ("unix-stream", "unix-dgram", "tcp"):
+        for sock in ALL_KINDS:
             for sig in (signal.SIGKILL, signal.SIGSTOP):
                 with self.subTest(sock=sock, sig=sig.name):
                     rc, out, err = self.kill_during_test(sock, sig)
@@ -173,7 +189,7 @@ class ServerLifeTest(unittest.TestCase):
                     self.assertTrue(err.strip(), "a reason on stderr")
 
     def test_server_survives_vanishing_client(self):
-        for sock in ("unix-stream", "unix-dgram", "tcp"):
+        for sock in ALL_KINDS:
             for mode in ("latency", "throughput"):
                 with self.subTest(sock=sock, mode=mode), Server(sock, "--timeout", "0.5") as srv:
                     client = subprocess.Popen(
@@ -248,7 +264,7 @@ class BadInputTest(unittest.TestCase):
             self.assertEqual(proc.returncode, 0)
             self.assertIn("usage:", proc.stdout)
         proc = run_bin(["--list"])
-        self.assertIn("socket: unix-stream unix-dgram tcp", proc.stdout)
+        self.assertIn("socket: " + " ".join(sorted(ALL_KINDS)), "socket: " + " ".join(sorted(proc.stdout.splitlines()[0].split()[1:])))
         self.assertIn("mode: throughput latency", proc.stdout)
 
 

@@ -1,0 +1,228 @@
+/*
+ * shm_ring.c - byte rings in shared memory with futex waits, as an io_ops
+ * so that the workloads run over it unchanged.
+ *
+ * Each ring has a head (bytes written) and a tail (bytes read), each on
+ * its own cache line. A side that finds the ring empty (reader) or full
+ * (writer) announces itself in a `waiting` word, re-checks, and sleeps on a
+ * sequence word with FUTEX_WAIT bounded by --timeout; the other side bumps
+ * the sequence after every move and wakes only when someone waits. Sequence
+ * consistent atomics order "publish head, then look for a sleeper" against
+ * "announce sleep, then look at head", so no wake-up is lost.
+ */
+#include "shm_ring.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "io.h"
+
+#define CACHELINE 64
+
+struct shm_ring {
+	uint64_t head __attribute__((aligned(CACHELINE)));
+	uint32_t data_seq;          /* bumped after each write: readers sleep on it */
+	uint32_t reader_waiting;
+	uint32_t closed;            /* the writer sent end of stream */
+	uint64_t tail __attribute__((aligned(CACHELINE)));
+	uint32_t space_seq;         /* bumped after each read: writers sleep on it */
+	uint32_t writer_waiting;
+	uint8_t data[SHM_RING_BYTES] __attribute__((aligned(CACHELINE)));
+};
+
+struct shm_side {
+	struct shm_ring *tx;
+	struct shm_ring *rx;
+	struct timespec timeout;
+};
+
+static void *current_map;
+static int current_is_server;
+
+size_t shm_map_bytes(void)
+{
+	return 2 * sizeof(struct shm_ring);
+}
+
+void shm_map_init(void *map)
+{
+	memset(map, 0, shm_map_bytes());
+}
+
+struct shm_ring *shm_ring_c2s(void *map)
+{
+	return (struct shm_ring *)map;
+}
+
+struct shm_ring *shm_ring_s2c(void *map)
+{
+	return (struct shm_ring *)map + 1;
+}
+
+void shm_set_current(void *map, int is_server)
+{
+	current_map = map;
+	current_is_server = is_server;
+}
+
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, word, op, val, ts, NULL, 0);
+}
+
+/*
+ * Sleep until ready(r) holds, the ring is closed, or the timeout passes.
+ * Returns 0, or -ETIMEDOUT. EINTR (the phase timer) just loops.
+ */
+static int wait_for(struct shm_ring *r, uint32_t *seq, uint32_t *waiting,
+		    bool (*ready)(struct shm_ring *), const struct timespec *timeout)
+{
+	while (!ready(r) && !LOAD(&r->closed)) {
+		uint32_t s = LOAD(seq);
+
+		STORE(waiting, 1);
+		if (ready(r) || LOAD(&r->closed)) {
+			STORE(waiting, 0);
+			break;
+		}
+		if (futex(seq, FUTEX_WAIT, s, timeout) < 0 && errno == ETIMEDOUT) {
+			STORE(waiting, 0);
+			return -ETIMEDOUT;
+		}
+		STORE(waiting, 0);
+	}
+	return 0;
+}
+
+static bool has_data(struct shm_ring *r)
+{
+	return LOAD(&r->head) != LOAD(&r->tail);
+}
+
+static bool has_space(struct shm_ring *r)
+{
+	return LOAD(&r->head) - LOAD(&r->tail) < SHM_RING_BYTES;
+}
+
+/* Bump a sequence and wake its sleeper, if any. */
+static void signal_seq(uint32_t *seq, uint32_t *waiting)
+{
+	__atomic_add_fetch(seq, 1, __ATOMIC_SEQ_CST);
+	if (LOAD(waiting))
+		futex(seq, FUTEX_WAKE, 1, NULL);
+}
+
+static void copy_in(struct shm_ring *r, uint64_t at, const uint8_t *src, size_t n)
+{
+	size_t off = (size_t)(at & (SHM_RING_BYTES - 1));
+	size_t first = n < SHM_RING_BYTES - off ? n : SHM_RING_BYTES - off;
+
+	memcpy(r->data + off, src, first);
+	memcpy(r->data, src + first, n - first);
+}
+
+static void copy_out(struct shm_ring *r, uint64_t at, uint8_t *dst, size_t n)
+{
+	size_t off = (size_t)(at & (SHM_RING_BYTES - 1));
+	size_t first = n < SHM_RING_BYTES - off ? n : SHM_RING_BYTES - off;
+
+	memcpy(dst, r->data + off, first);
+	memcpy(dst + first, r->data, n - first);
+}
+
+static int shm_init(struct io_ctx *io)
+{
+	static struct shm_side side;
+	double t = io->cfg->timeout_s;
+
+	if (!current_map) {
+		snprintf(io->why, sizeof(io->why), "no shared ring is set up");
+		return -EOPNOTSUPP;
+	}
+	side.tx = current_is_server ? shm_ring_s2c(current_map) : shm_ring_c2s(current_map);
+	side.rx = current_is_server ? shm_ring_c2s(current_map) : shm_ring_s2c(current_map);
+	side.timeout.tv_sec = (time_t)t;
+	side.timeout.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
+	io->priv = &side;
+	snprintf(io->features, sizeof(io->features), "ring=%uKiB futex", SHM_RING_BYTES >> 10);
+	return 0;
+}
+
+static ssize_t shm_send_msg(struct io_ctx *io, const void *buf, size_t len)
+{
+	struct shm_side *s = io->priv;
+	struct shm_ring *r = s->tx;
+	const uint8_t *src = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t head, room;
+		size_t n;
+		int ret = wait_for(r, &r->space_seq, &r->writer_waiting, has_space, &s->timeout);
+
+		if (ret < 0)
+			return ret;
+		head = LOAD(&r->head);
+		room = SHM_RING_BYTES - (head - LOAD(&r->tail));
+		n = len - done < room ? len - done : (size_t)room;
+		copy_in(r, head, src + done, n);
+		STORE(&r->head, head + n);
+		signal_seq(&r->data_seq, &r->reader_waiting);
+		done += n;
+	}
+	return (ssize_t)len;
+}
+
+static ssize_t shm_recv_some(struct io_ctx *io, void *buf, size_t cap)
+{
+	struct shm_side *s = io->priv;
+	struct shm_ring *r = s->rx;
+	uint64_t tail, avail;
+	size_t n;
+	int ret = wait_for(r, &r->data_seq, &r->reader_waiting, has_data, &s->timeout);
+
+	if (ret < 0)
+		return ret;
+	tail = LOAD(&r->tail);
+	avail = LOAD(&r->head) - tail;
+	if (!avail)
+		return 0;                   /* closed and drained: end of stream */
+	n = cap < avail ? cap : (size_t)avail;
+	copy_out(r, tail, buf, n);
+	STORE(&r->tail, tail + n);
+	signal_seq(&r->space_seq, &r->writer_waiting);
+	return (ssize_t)n;
+}
+
+static int shm_send_eof(struct io_ctx *io)
+{
+	struct shm_side *s = io->priv;
+
+	STORE(&s->tx->closed, 1);
+	signal_seq(&s->tx->data_seq, &s->tx->reader_waiting);
+	return 0;
+}
+
+static void shm_fini(struct io_ctx *io)
+{
+	io->priv = NULL;
+}
+
+const struct io_ops shm_io = {
+	.name = "shm",
+	.init = shm_init,
+	.send_msg = shm_send_msg,
+	.recv_some = shm_recv_some,
+	.send_eof = shm_send_eof,
+	.fini = shm_fini,
+};
