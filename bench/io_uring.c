@@ -931,6 +931,7 @@ static int ur_stream_recv(struct io_ctx *io, struct payload *pl, struct phase_cl
 		while (!eof && io_uring_peek_cqe(&u->ring, &cqe) == 0) {
 			int res = cqe->res;
 			unsigned cflags = cqe->flags, op = UD_OP(cqe->user_data);
+			bool cancelled = res == -ECANCELED && kicked;
 
 			ur_account(u, cqe);
 			io_uring_cqe_seen(&u->ring, cqe);
@@ -956,7 +957,7 @@ static int ur_stream_recv(struct io_ctx *io, struct payload *pl, struct phase_cl
 				phase_tick(pc, st->bytes, st->msgs);
 			} else if (res == 0) {
 				eof = true;                     /* end of stream, or the empty datagram */
-			} else if (res != -ENOBUFS && !(res == -ECANCELED && kicked)) {
+			} else if (res != -ENOBUFS && !cancelled) {
 				return res;
 			}
 			if (cflags & IORING_CQE_F_BUFFER) {

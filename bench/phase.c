@@ -40,13 +40,10 @@ static uint64_t tv_ns(struct timeval tv)
 	return (uint64_t)tv.tv_sec * 1000000000ULL + (uint64_t)tv.tv_usec * 1000ULL;
 }
 
-static void take_mark(struct phase_mark *m, uint64_t bytes, uint64_t msgs)
+static void take_rusage(struct phase_mark *m)
 {
 	struct rusage ru;
 
-	m->t_ns = now_ns();
-	m->bytes = bytes;
-	m->msgs = msgs;
 	getrusage(RUSAGE_SELF, &ru);
 	m->cpu_user_ns = tv_ns(ru.ru_utime);
 	m->cpu_sys_ns = tv_ns(ru.ru_stime);
@@ -54,11 +51,39 @@ static void take_mark(struct phase_mark *m, uint64_t bytes, uint64_t msgs)
 	m->ivcsw = (uint64_t)ru.ru_nivcsw;
 }
 
-int phase_start(struct phase_clock *pc, double warmup_s, double duration_s)
+/*
+ * Reading /proc takes tens of microseconds: at the start it happens before
+ * the clock and rusage are read, at the end after them, so that neither
+ * the window nor its CPU time contains it.
+ */
+static void take_start_mark(struct phase_clock *pc, uint64_t bytes, uint64_t msgs)
+{
+	struct phase_mark *m = &pc->start;
+
+	counters_read(&m->kernel, pc->cpu);
+	take_rusage(m);
+	m->bytes = bytes;
+	m->msgs = msgs;
+	m->t_ns = now_ns();
+}
+
+static void take_end_mark(struct phase_clock *pc, uint64_t bytes, uint64_t msgs)
+{
+	struct phase_mark *m = &pc->end;
+
+	m->t_ns = now_ns();
+	m->bytes = bytes;
+	m->msgs = msgs;
+	take_rusage(m);
+	counters_read(&m->kernel, pc->cpu);
+}
+
+int phase_start(struct phase_clock *pc, double warmup_s, double duration_s, int cpu)
 {
 	struct sigaction sa;
 
 	memset(pc, 0, sizeof(*pc));
+	pc->cpu = cpu;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = SA_RESTART;
@@ -87,12 +112,12 @@ void phase_stop(void)
 void phase_advance(struct phase_clock *pc, uint64_t bytes, uint64_t msgs)
 {
 	if (pc->seen == PHASE_WARMUP) {
-		take_mark(&pc->start, bytes, msgs);
+		take_start_mark(pc, bytes, msgs);
 		pc->seen = PHASE_MEASURE;
 	}
 	if (pc->seen == PHASE_MEASURE && phase_current == PHASE_DONE &&
 	    bytes > pc->start.bytes) {
-		take_mark(&pc->end, bytes, msgs);
+		take_end_mark(pc, bytes, msgs);
 		pc->seen = PHASE_DONE;
 	}
 }
@@ -100,7 +125,7 @@ void phase_advance(struct phase_clock *pc, uint64_t bytes, uint64_t msgs)
 void phase_force_end(struct phase_clock *pc, uint64_t bytes, uint64_t msgs)
 {
 	if (pc->seen == PHASE_MEASURE) {
-		take_mark(&pc->end, bytes, msgs);
+		take_end_mark(pc, bytes, msgs);
 		pc->seen = PHASE_DONE;
 	}
 }

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "counters.h"
+
 enum phase { PHASE_WARMUP = 0, PHASE_MEASURE = 1, PHASE_DONE = 2 };
 
 struct phase_mark {
@@ -22,10 +24,12 @@ struct phase_mark {
 	uint64_t cpu_sys_ns;
 	uint64_t vcsw;
 	uint64_t ivcsw;
+	struct counters kernel;   /* read outside the window (before start, after end) */
 };
 
 struct phase_clock {
 	int seen;                 /* the phase this side has acted on */
+	int cpu;                  /* the pinned CPU (-1: all), for /proc/stat */
 	struct phase_mark start;  /* taken entering PHASE_MEASURE */
 	struct phase_mark end;    /* taken entering PHASE_DONE */
 };
@@ -33,7 +37,7 @@ struct phase_clock {
 extern volatile sig_atomic_t phase_current;
 
 /* Arm the timer: warm-up, then the window. Returns 0 or -errno. */
-int phase_start(struct phase_clock *pc, double warmup_s, double duration_s);
+int phase_start(struct phase_clock *pc, double warmup_s, double duration_s, int cpu);
 /* Disarm the timer (idempotent). */
 void phase_stop(void);
 

@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h"
+
 #define PROTO_MAGIC   0x70637069u  /* "ipcp" */
-#define PROTO_VERSION 2u
+#define PROTO_VERSION 3u
 #define PROTO_NOTE    192
 
 struct proto_hello {
@@ -56,6 +58,8 @@ struct proto_result {
 	uint64_t ivcsw;
 	uint64_t verify_errors;
 	uint64_t total_msgs;       /* messages received over the whole test (loss) */
+	uint64_t kernel[CTR_COUNT];   /* the server's counter deltas over its window */
+	uint32_t kernel_present;
 	char note[PROTO_NOTE];
 };
 

@@ -76,6 +76,20 @@ static void put_opt_int(struct out *o, const char *k, long v, bool present)
 		put_none(o, k);
 }
 
+/* side_<counter> for each kernel counter; null where it could not be read. */
+static void put_counters(struct out *o, const char *side, const struct counters *c, bool measured)
+{
+	char k[48];
+
+	for (int i = 0; i < CTR_COUNT; i++) {
+		snprintf(k, sizeof(k), "%s%s", side, counter_name((enum counter_id)i));
+		if (measured && (c->present & (1u << i)))
+			put_u64(o, k, c->v[i]);
+		else
+			put_none(o, k);
+	}
+}
+
 static void put_settings(struct out *o, const struct record *r)
 {
 	const struct bench_cfg *c = r->cfg;
@@ -152,6 +166,8 @@ void report_print(const struct record *r, bool json)
 	put_settings(&o, r);
 	put_str(&o, "status", r->status);
 	put_measurement(&o, r);
+	put_counters(&o, "client_", &r->client_kernel, r->measured);
+	put_counters(&o, "server_", &r->server_kernel, r->measured);
 	if (r->measured && r->has_loss)
 		put_dbl(&o, "loss_ratio", r->loss_ratio);
 	else

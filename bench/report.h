@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "counters.h"
+
 struct bench_cfg;
 
 struct record {
@@ -32,6 +34,8 @@ struct record {
 	double client_cpu_s, server_cpu_s;
 	uint64_t client_vcsw, client_ivcsw, server_vcsw, server_ivcsw;
 	uint64_t verify_errors;
+	struct counters client_kernel;   /* deltas over each side's window */
+	struct counters server_kernel;
 };
 
 void report_print(const struct record *r, bool json);

@@ -197,7 +197,7 @@ static int run(struct client *c)
 	struct side *s = &c->side;
 	int ret;
 
-	ret = phase_start(&s->pc, c->cfg->warmup_s, c->cfg->duration_s);
+	ret = phase_start(&s->pc, c->cfg->warmup_s, c->cfg->duration_s, c->cfg->cpu);
 	if (ret < 0)
 		return outcome(c, EXIT_FAIL, "arm the timer: %s", strerror(-ret));
 	ret = c->mode->client(s);
@@ -258,6 +258,9 @@ static int measure(struct client *c)
 	rec->server_vcsw = r->vcsw;
 	rec->server_ivcsw = r->ivcsw;
 	rec->verify_errors = c->side.pl.errors + r->verify_errors;
+	counters_delta(&pc->start.kernel, &pc->end.kernel, &rec->client_kernel);
+	memcpy(rec->server_kernel.v, r->kernel, sizeof(r->kernel));
+	rec->server_kernel.present = r->kernel_present;
 	rec->measured = true;
 	if (rec->verify_errors)
 		return outcome(c, EXIT_FAIL, "verify: %llu bytes differ from the pattern (%s)",
@@ -328,6 +331,7 @@ int session_client(const struct bench_cfg *cfg)
 	if (cfg->cpu >= 0 && (ret = pin_cpu(cfg->cpu)) < 0)
 		die_code(EXIT_USAGE, 0, "cannot pin to CPU %d: %s (see --help)", cfg->cpu, strerror(-ret));
 
+	counters_open();
 	ret = client_steps(&c);
 	if (ret != EXIT_OK)
 		fprintf(stderr, "ipcperf: %s\n", c.rec.note);

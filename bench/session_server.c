@@ -128,9 +128,10 @@ static void run(struct test *t, int wfd)
 	struct side *s = &t->side;
 	struct proto_result r = { .magic = PROTO_MAGIC, .status = EXIT_OK };
 	const struct phase_mark *a = &s->pc.start, *b = &s->pc.end;
+	struct counters k;
 	int ret;
 
-	ret = phase_start(&s->pc, t->cfg.warmup_s, t->cfg.duration_s);
+	ret = phase_start(&s->pc, t->cfg.warmup_s, t->cfg.duration_s, t->cfg.cpu);
 	if (ret == 0)
 		ret = t->mode_ops->server(s);
 	phase_stop();
@@ -151,6 +152,9 @@ static void run(struct test *t, int wfd)
 		r.ivcsw = b->ivcsw - a->ivcsw;
 		r.verify_errors = s->pl.errors;
 		r.total_msgs = s->msgs;
+		counters_delta(&a->kernel, &b->kernel, &k);
+		memcpy(r.kernel, k.v, sizeof(r.kernel));
+		r.kernel_present = k.present;
 	}
 	ret = proto_send(wfd, &r, sizeof(r));
 	if (ret < 0)
@@ -217,6 +221,7 @@ int session_server(const struct bench_cfg *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	if (cfg->cpu >= 0 && (ret = pin_cpu(cfg->cpu)) < 0)
 		die_code(EXIT_USAGE, 0, "cannot pin to CPU %d: %s (see --help)", cfg->cpu, strerror(-ret));
+	counters_open();
 	lfd = sock->listen(cfg, &port);
 	if (lfd < 0)
 		die(-lfd, "listen on %s (%s)", cfg->addr, cfg->socket);

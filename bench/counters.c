@@ -1,0 +1,186 @@
+/*
+ * counters.c - readers for the kernel's own counters (see counters.h).
+ */
+#include "counters.h"
+
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *const names[CTR_COUNT] = {
+	[CTR_SOFTIRQ_NS] = "softirq_ns",
+	[CTR_IRQ_NS] = "irq_ns",
+	[CTR_TCP_IN_SEGS] = "tcp_in_segs",
+	[CTR_TCP_OUT_SEGS] = "tcp_out_segs",
+	[CTR_TCP_RETRANS_SEGS] = "tcp_retrans_segs",
+	[CTR_TCP_DELAYED_ACKS] = "tcp_delayed_acks",
+	[CTR_TCP_DATA_SEGS_OUT] = "tcp_data_segs_out",
+	[CTR_UDP_IN_DATAGRAMS] = "udp_in_datagrams",
+	[CTR_UDP_OUT_DATAGRAMS] = "udp_out_datagrams",
+	[CTR_UDP_RCVBUF_ERRORS] = "udp_rcvbuf_errors",
+	[CTR_INSTRUCTIONS] = "instructions",
+	[CTR_CYCLES] = "cycles",
+};
+
+/* A "Prefix: name name ..." line followed by a "Prefix: value value ..." line. */
+struct snmp_field {
+	int in_netstat;        /* /proc/net/netstat, else /proc/net/snmp */
+	const char *prefix;
+	const char *field;
+	enum counter_id id;
+};
+
+static const struct snmp_field snmp_fields[] = {
+	{ 0, "Tcp:", "InSegs", CTR_TCP_IN_SEGS },
+	{ 0, "Tcp:", "OutSegs", CTR_TCP_OUT_SEGS },
+	{ 0, "Tcp:", "RetransSegs", CTR_TCP_RETRANS_SEGS },
+	{ 1, "TcpExt:", "DelayedACKs", CTR_TCP_DELAYED_ACKS },
+	{ 1, "TcpExt:", "TCPOrigDataSent", CTR_TCP_DATA_SEGS_OUT },
+	{ 0, "Udp:", "InDatagrams", CTR_UDP_IN_DATAGRAMS },
+	{ 0, "Udp:", "OutDatagrams", CTR_UDP_OUT_DATAGRAMS },
+	{ 0, "Udp:", "RcvbufErrors", CTR_UDP_RCVBUF_ERRORS },
+};
+
+static int hw_fd[2] = { -1, -1 };
+
+const char *counter_name(enum counter_id id)
+{
+	return names[id];
+}
+
+static int open_hw(uint64_t config)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_HARDWARE;
+	attr.config = config;
+	attr.exclude_hv = 1;
+	return (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+void counters_open(void)
+{
+	if (hw_fd[0] < 0)
+		hw_fd[0] = open_hw(PERF_COUNT_HW_INSTRUCTIONS);
+	if (hw_fd[1] < 0)
+		hw_fd[1] = open_hw(PERF_COUNT_HW_CPU_CYCLES);
+}
+
+void counters_parse_stat(const char *text, int cpu, long hz, struct counters *c)
+{
+	char want[16], label[16];
+	unsigned long long f[7];
+
+	if (cpu >= 0)
+		snprintf(want, sizeof(want), "cpu%d", cpu);
+	else
+		snprintf(want, sizeof(want), "cpu");
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		/* user nice system idle iowait irq softirq ... */
+		if (sscanf(line, "%15s %llu %llu %llu %llu %llu %llu %llu", label, &f[0], &f[1], &f[2],
+			   &f[3], &f[4], &f[5], &f[6]) != 8 || strcmp(label, want))
+			continue;
+		c->v[CTR_IRQ_NS] = f[5] * 1000000000ULL / (unsigned long long)hz;
+		c->v[CTR_SOFTIRQ_NS] = f[6] * 1000000000ULL / (unsigned long long)hz;
+		c->present |= 1u << CTR_IRQ_NS | 1u << CTR_SOFTIRQ_NS;
+		return;
+	}
+}
+
+/* The value under `field` in the header/value line pair starting with prefix. */
+static int snmp_value(const char *text, const char *prefix, const char *field, uint64_t *out)
+{
+	size_t plen = strlen(prefix);
+	const char *hdr = text;
+
+	while ((hdr = strstr(hdr, prefix))) {
+		const char *vals = strchr(hdr, '\n');
+		const char *h = hdr + plen, *v;
+		int col = 0, target = -1;
+
+		if (!vals || strncmp(vals + 1, prefix, plen))
+			return -1;
+		v = vals + 1 + plen;
+		for (const char *p = h; p < vals; col++) {
+			size_t n;
+
+			p += strspn(p, " ");
+			n = strcspn(p, " \n");
+			if (n == strlen(field) && !strncmp(p, field, n))
+				target = col;
+			p += n;
+		}
+		for (col = 0; target >= 0 && *v && *v != '\n'; col++) {
+			char *end;
+			unsigned long long x;
+
+			v += strspn(v, " ");
+			x = strtoull(v, &end, 10);
+			if (col == target) {
+				*out = x;
+				return 0;
+			}
+			v = end;
+		}
+		return -1;
+	}
+	return -1;
+}
+
+void counters_parse_snmp(const char *snmp, const char *netstat, struct counters *c)
+{
+	for (size_t i = 0; i < sizeof(snmp_fields) / sizeof(snmp_fields[0]); i++) {
+		const struct snmp_field *f = &snmp_fields[i];
+		const char *text = f->in_netstat ? netstat : snmp;
+
+		if (snmp_value(text, f->prefix, f->field, &c->v[f->id]) == 0)
+			c->present |= 1u << f->id;
+	}
+}
+
+/* Read a whole /proc file into buf (NUL-terminated, empty if unreadable). */
+static const char *slurp(const char *path, char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n = fp ? fread(buf, 1, len - 1, fp) : 0;
+
+	buf[n] = '\0';
+	if (fp)
+		fclose(fp);
+	return buf;
+}
+
+static void read_hw(struct counters *c)
+{
+	static const enum counter_id ids[2] = { CTR_INSTRUCTIONS, CTR_CYCLES };
+	uint64_t x;
+
+	for (int i = 0; i < 2; i++)
+		if (hw_fd[i] >= 0 && read(hw_fd[i], &x, sizeof(x)) == sizeof(x)) {
+			c->v[ids[i]] = x;
+			c->present |= 1u << ids[i];
+		}
+}
+
+void counters_read(struct counters *c, int cpu)
+{
+	static char stat[65536], snmp[65536], netstat[65536];
+
+	memset(c, 0, sizeof(*c));
+	counters_parse_stat(slurp("/proc/stat", stat, sizeof(stat)), cpu, sysconf(_SC_CLK_TCK), c);
+	counters_parse_snmp(slurp("/proc/net/snmp", snmp, sizeof(snmp)),
+			    slurp("/proc/net/netstat", netstat, sizeof(netstat)), c);
+	read_hw(c);
+}
+
+void counters_delta(const struct counters *a, const struct counters *b, struct counters *d)
+{
+	d->present = a->present & b->present;
+	for (int i = 0; i < CTR_COUNT; i++)
+		d->v[i] = d->present & (1u << i) ? b->v[i] - a->v[i] : 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * counters.h - what the kernel already counts, read at the edges of the
+ * measured window so that the harness can explain where each message's cost
+ * went: softirq and irq time of the CPU this side runs on (/proc/stat), TCP
+ * and UDP counters of this side's network namespace (/proc/net/snmp and
+ * /proc/net/netstat), and, where the machine has them, this process's
+ * instructions and cycles (perf_event_open, probed once).
+ *
+ * The /proc figures are system-wide within the CPU or namespace: on a busy
+ * machine they include others' work, and when both sides share a CPU or a
+ * namespace both report the same events (the harness knows which).
+ */
+#ifndef IPCPERF_COUNTERS_H
+#define IPCPERF_COUNTERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum counter_id {
+	CTR_SOFTIRQ_NS,        /* /proc/stat softirq of this side's CPU (all CPUs if unpinned) */
+	CTR_IRQ_NS,
+	CTR_TCP_IN_SEGS,       /* /proc/net/snmp Tcp: */
+	CTR_TCP_OUT_SEGS,
+	CTR_TCP_RETRANS_SEGS,
+	CTR_TCP_DELAYED_ACKS,  /* /proc/net/netstat TcpExt: */
+	CTR_TCP_DATA_SEGS_OUT, /* TCPOrigDataSent: segments carrying data, not ACKs */
+	CTR_UDP_IN_DATAGRAMS,  /* /proc/net/snmp Udp: */
+	CTR_UDP_OUT_DATAGRAMS,
+	CTR_UDP_RCVBUF_ERRORS,
+	CTR_INSTRUCTIONS,      /* perf_event_open: absent on many VMs */
+	CTR_CYCLES,
+	CTR_COUNT
+};
+
+struct counters {
+	uint64_t v[CTR_COUNT];
+	uint32_t present;      /* bit per counter_id that could be read */
+};
+
+/* Open the hardware counters of this process if the machine has them. */
+void counters_open(void);
+/* Read every counter now; cpu is the pinned CPU or -1. */
+void counters_read(struct counters *c, int cpu);
+/* The parsers behind counters_read, on the text of the /proc files. */
+void counters_parse_stat(const char *text, int cpu, long hz, struct counters *c);
+void counters_parse_snmp(const char *snmp, const char *netstat, struct counters *c);
+/* d = b - a, present where both were. */
+void counters_delta(const struct counters *a, const struct counters *b, struct counters *d);
+/* The output name of a counter ("softirq_ns", "tcp_out_segs", ...). */
+const char *counter_name(enum counter_id id);
+
+#endif
