@@ -4,7 +4,8 @@
 #
 # USAGE: ./run.sh [--transport LIST] [--size LIST] [--mode LIST] [--io LIST]
 #                 [--reps N] [--duration SEC] [--warmup SEC] [--cpus LIST]
-#                 [--out DIR] [--mtu N] [--nodelay on|off] [--quick] [--no-plots]
+#                 [--out DIR] [--mtu N] [--nodelay on|off] [--verify] [--quick]
+#                 [--no-plots]
 #   ./run.sh --transport uds,lo,veth --size 100
 #   ./run.sh --quick --no-plots --out /tmp/smoke
 # ./run.sh --help lists every option. Relative paths are taken from the

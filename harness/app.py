@@ -19,11 +19,13 @@ import sys
 import tempfile
 import time
 
-from . import cli, meta, results, runner, state, sweep, topology, transports
+from . import cli, meta, results, runner, state, sweep, sysctl, topology, transports
 from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
 PLOT_TIMEOUT = 300
+# --verify reaches the client through its argv prefix (runner knows no such flag)
+VERIFY_WRAP = ["sh", "-c", 'exec "$@" --verify', "sh"]
 
 
 class Interrupted(BaseException):
@@ -121,6 +123,9 @@ class Run:
     def _sweep_stale(self, st):
         for rid, path, data in state.dead_runs():
             if rid != st.run_id:
+                restored = sysctl.restore_dead(data)
+                if restored:
+                    err("restored sysctls a dead run changed: " + ", ".join(restored))
                 state.reap_dead_run(path, data)
         if os.geteuid() == 0:
             removed = topology.sweep_stale(
@@ -171,7 +176,9 @@ class Run:
                             netns["topo"] = t
                     return netns["topo"]
 
-                ctx = transports.Context(rid, sockdir, cfg.mtu, root_topo, netns_topology)
+                ctx = transports.Context(rid, sockdir, cfg.mtu, root_topo, netns_topology,
+                                         state=st,
+                                         sockets=transports.binary_sockets(self.binary))
                 endpoints, skipped = {}, {}
                 for name in cfg.transports:
                     try:
@@ -274,11 +281,11 @@ class Run:
         else:
             server_cpu, client_cpu = place
             key = (p.transport, p.cpus)
-            addr = ep.address(p.cpus)
 
             def make():
                 return runner.Server(
-                    self.binary, ep.server_prefix, ep.socket, addr, cpu=server_cpu,
+                    self.binary, ep.server_prefix, ep.socket, ep.server_address(p.cpus),
+                    cpu=server_cpu,
                     log_path=os.path.join(sockdir, f"server-{p.transport}-{p.cpus}.log"),
                     on_start=st.add_pid, on_stop=st.remove_pid)
             try:
@@ -287,11 +294,16 @@ class Run:
                 pool.discard(key)
                 status, note = "error", str(e)
             else:
-                r = runner.run_client(self.binary, ep.client_prefix, ep.socket, addr,
-                                      srv.port, p.mode, p.size, cfg.duration,
-                                      cfg.warmup, io=p.io, cpu=client_cpu,
-                                      nodelay=cfg.nodelay)
-                status, record, note = r.status, r.record, r.note
+                prefix = ep.client_prefix + (VERIFY_WRAP if cfg.verify else [])
+                try:
+                    with ep.client_target(p.cpus, srv.port) as (caddr, cport):
+                        r = runner.run_client(self.binary, prefix, ep.socket, caddr,
+                                              cport, p.mode, p.size, cfg.duration,
+                                              cfg.warmup, io=p.io, cpu=client_cpu,
+                                              nodelay=cfg.nodelay)
+                    status, record, note = r.status, r.record, r.note
+                except topology.TopologyError as e:
+                    status, record, note = "error", None, str(e)
                 if status == "error":
                     pool.discard(key)       # a fresh server for the next rep
                 if record and record.get("io_features") is not None:
@@ -317,13 +329,15 @@ class Run:
                     "cpu_placement": {c: cpu_placement(c) for c in cfg.cpus},
                     "reps": cfg.reps, "duration_s": cfg.duration,
                     "warmup_s": cfg.warmup, "mtu": cfg.mtu, "nodelay": cfg.nodelay,
-                    "quick": cfg.quick}
+                    "quick": cfg.quick, "verify": cfg.verify}
         m = meta.capture(rid, ["./run.sh"] + cfg.argv, settings, self.repo, self.binary,
                          self.out)
         m["skipped"] = dict(skipped)
         for name, ep in endpoints.items():
             if ep.links:
                 m["links"][name] = ep.links
+            if ep.path:
+                m["paths"][name] = ep.path
             nss = {side: ns for side, ns in ep.namespaces.items() if ns}
             if nss:
                 m["netns_sysctls"][name] = {

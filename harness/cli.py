@@ -55,6 +55,7 @@ class Config:
     mtu: int
     nodelay: str                # None (the C default per mode), "on", "off"
     argv: list
+    verify: bool = False        # the client checks every byte (--verify)
 
 
 def parse_size(text):
@@ -171,9 +172,14 @@ def build_parser():
                    help=f"smoke sweep: sizes {QUICK_SIZES}, {QUICK_REPS} reps, "
                         f"{QUICK_DURATION} s (explicit options win)")
     p.add_argument("--mtu", metavar="N",
-                   help=f"MTU of the veth and bridge links (default {DEFAULT_MTU})")
+                   help=f"MTU of the links made: veth, bridge, nat, the vxlan underlay "
+                        f"(its overlay is 50 less), macvlan/ipvlan parents "
+                        f"(default {DEFAULT_MTU})")
     p.add_argument("--nodelay", choices=("on", "off"),
                    help="TCP_NODELAY (default: off for throughput, on for latency)")
+    p.add_argument("--verify", action="store_true",
+                   help="send a patterned payload and check every byte (a correctness "
+                        "check; costs throughput)")
     return p
 
 
@@ -212,4 +218,4 @@ def parse(argv, io_names=IO_FALLBACK):
     return Config(transports=names, transports_explicit=explicit, sizes=sizes,
                   modes=modes, io=io, cpus=cpus, reps=reps, duration=duration,
                   warmup=warmup, out=a.out, plots=not a.no_plots, quick=a.quick,
-                  mtu=mtu, nodelay=a.nodelay, argv=list(argv))
+                  mtu=mtu, nodelay=a.nodelay, argv=list(argv), verify=a.verify)

@@ -1,9 +1,12 @@
 """meta - meta.json (results/README.md): the machine, the settings that
-change results (link MTUs and offloads, net sysctls, CPU governor), the
-command line, the ipcperf version and git commit, and the times.
+change results (link MTUs and offloads, net sysctls, CPU governor), the path
+the kernel takes per transport (route, egress device, MTU, qdisc, offloads,
+nftables/conntrack), the command line, the ipcperf version and git commit,
+and the times.
 
     m = capture(run_id, argv, settings, repo, binary)   # at the start
-    m["links"]["veth"] = ep.links; write(path, m)       # rewritten as it goes
+    m["links"]["veth"] = ep.links; m["paths"]["veth"] = ep.path
+    write(path, m)                                      # rewritten as it goes
 """
 
 import datetime
@@ -13,14 +16,16 @@ import platform
 import socket
 import subprocess
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2          # 2: paths, loss_ratio (CHANGELOG.md)
 
 SYSCTLS = ["net.core.rmem_max", "net.core.wmem_max", "net.core.rmem_default",
            "net.core.wmem_default", "net.core.netdev_max_backlog",
            "net.core.somaxconn", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
            "net.ipv4.tcp_mem", "net.ipv4.tcp_congestion_control",
            "net.ipv4.tcp_autocorking", "net.ipv4.tcp_low_latency",
-           "net.unix.max_dgram_qlen", "kernel.sched_autogroup_enabled"]
+           "net.unix.max_dgram_qlen", "kernel.sched_autogroup_enabled",
+           "net.ipv4.ip_forward", "net.core.default_qdisc",
+           "net.bridge.bridge-nf-call-iptables", "net.netfilter.nf_conntrack_max"]
 
 
 def utc_now():
@@ -110,7 +115,7 @@ def capture(run_id, argv, settings, repo, binary, out_dir):
             "command_line": list(argv), "run_dir": os.path.abspath(out_dir),
             "started_utc": utc_now(), "finished_utc": None, "exit_status": None,
             "machine": machine(), "settings": settings, "links": {},
-            "sysctls": read_sysctls(), "netns_sysctls": {}, "skipped": {},
+            "sysctls": read_sysctls(), "netns_sysctls": {}, "paths": {}, "skipped": {},
             "io_features": {}}
 
 

@@ -13,26 +13,26 @@ import os
 
 from . import stats
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2          # 2: loss_ratio (CHANGELOG.md)
 
 COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mode",
            "size_bytes", "rep", "status", "elapsed_s", "messages", "bytes",
            "bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "client_cpu_s", "server_cpu_s",
            "cpu_ns_per_msg", "client_vcsw", "client_ivcsw", "server_vcsw",
-           "server_ivcsw", "nodelay", "mtu", "note"]
+           "server_ivcsw", "nodelay", "mtu", "loss_ratio", "note"]
 
 # Columns copied from the client's JSON record when the rep is ok.
 MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
             "lat_mean_ns", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns",
             "lat_max_ns", "client_cpu_s", "server_cpu_s", "cpu_ns_per_msg",
-            "client_vcsw", "client_ivcsw", "server_vcsw", "server_ivcsw"]
+            "client_vcsw", "client_ivcsw", "server_vcsw", "server_ivcsw", "loss_ratio"]
 
 POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu"]
 
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
                    "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
-                   "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s"]
+                   "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s", "loss_ratio"]
 
 SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cpus",
                     "mode", "size_bytes", "nodelay", "mtu", "status", "reps",

@@ -1,4 +1,5 @@
-"""topology - network namespaces, veth pairs and bridges made with `ip`, as
+"""topology - network namespaces, links (veth pairs, bridges, VXLAN,
+macvlan/ipvlan) and nftables tables made with `ip` and `nft`, as
 context managers whose clean-up is queued as each object is made, so every
 exit path removes exactly what was created, newest first. Queries use `ip -j`.
 It knows nothing of benchmarks.
@@ -12,7 +13,9 @@ It knows nothing of benchmarks.
 A Host says where commands run: the machine itself (as root), or a user
 namespace held open by a helper process (UserNamespace) for users without
 root, entered with nsenter. sweep_stale() removes objects named
-PREFIX<id>-... whose owning run is no longer alive.
+PREFIX<id>-... (namespaces, host links, host nftables tables) whose owning
+run is no longer alive. path() describes the way a packet takes from a
+namespace to an address, for meta.json.
 """
 
 import json
@@ -33,11 +36,12 @@ def _one_line(text):
     return lines[-1] if lines else ""
 
 
-def run(argv, timeout=CMD_TIMEOUT, check=True):
-    """Run argv, capture text output; TopologyError on failure or timeout."""
+def run(argv, timeout=CMD_TIMEOUT, check=True, input=None):
+    """Run argv, capture text output; TopologyError on failure or timeout.
+    input: text for its stdin (else it reads none)."""
     try:
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, timeout=timeout)
+        p = subprocess.run(argv, stdin=None if input is not None else subprocess.DEVNULL,
+                           input=input, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise TopologyError(f"'{' '.join(argv)}' timed out after {timeout} s") from None
     except OSError as e:
@@ -145,11 +149,19 @@ class Topology:
     def defer(self, fn, *args):
         self._undo.append((fn, args))
 
-    def close(self):
+    def mark(self):
+        """A point to roll back to (see rollback)."""
+        return len(self._undo)
+
+    def rollback(self, mark):
+        """Undo what was made after mark, newest first; clean-up errors."""
+        return self.close(mark)
+
+    def close(self, mark=0):
         """Undo everything; returns the list of clean-up errors (never raises,
         so one failure does not keep the rest in place)."""
         errors = []
-        while self._undo:
+        while len(self._undo) > mark:
             fn, args = self._undo.pop()
             try:
                 fn(*args)
@@ -186,6 +198,48 @@ class Topology:
         if mtu:
             self.host.ip(ns, "link", "set", name, "mtu", str(mtu))
 
+    def add_vxlan(self, ns, name, vni, local, remote, dev, dstport=4789):
+        """A point-to-point VXLAN device over dev (the underlay); the kernel
+        sets its MTU to dev's minus the 50 bytes of encapsulation."""
+        self._link_add(ns, name, "vxlan", "type", "vxlan", "id", str(vni), "local", local,
+                       "remote", remote, "dstport", str(dstport), "dev", dev)
+
+    def _link_add(self, ns, name, kind, *args):
+        """ip link add name ARGS, queued for removal; a missing link type
+        becomes a TopologyError that says so."""
+        p = self.host.ip(ns, "link", "add", "name", name, *args, check=False)
+        if p.returncode != 0:
+            why = _one_line(p.stderr) or f"exit {p.returncode}"
+            if "unknown device type" in why.lower() or "not supported" in why.lower():
+                raise TopologyError(f"this kernel has no {kind} link type "
+                                    f"('ip link add type {kind}': {why})")
+            raise TopologyError(f"'ip link add {name} type {kind}' failed: {why}")
+        self.defer(lambda: self.host.ip(ns, "link", "del", name, check=False))
+
+    def add_child(self, ns, name, parent, kind, mode, target_ns):
+        """A macvlan/ipvlan (kind) child of parent in ns, moved to target_ns.
+        TopologyError says when this kernel lacks the link type."""
+        self._link_add(ns, name, kind, "link", parent, "type", kind, "mode", mode)
+        if target_ns != ns:
+            self.host.ip(ns, "link", "set", name, "netns", target_ns)
+            # it now goes with target_ns (or with its parent, whichever first)
+            self.defer(lambda: self.host.ip(target_ns, "link", "del", name, check=False))
+
+    def add_route(self, ns, *args):
+        self.host.ip(ns, "route", "add", *args)
+
+    def add_nft(self, ns, family, name, text):
+        """Load an nftables table (text holds the whole table, replacing any
+        of that name) in ns; removed by exact name with the topology."""
+        from . import nft
+        prefix = self.host.ns_prefix(ns)
+        self.defer(nft.delete, prefix, family, name)
+        nft.load(prefix, text)
+
+    def del_nft(self, ns, family, name):
+        from . import nft
+        nft.delete(self.host.ns_prefix(ns), family, name)
+
     def set_master(self, ns, ifname, bridge):
         self.host.ip(ns, "link", "set", ifname, "master", bridge)
 
@@ -196,7 +250,7 @@ class Topology:
         self.host.ip(ns, "link", "set", ifname, "up")
 
     def link(self, ns, ifname):
-        info = self.host.ip_json(ns, "link", "show", "dev", ifname)
+        info = self.host.ip_json(ns, "-d", "link", "show", "dev", ifname)
         if not info:
             raise TopologyError(f"no link {ifname}")
         return info[0]
@@ -218,6 +272,52 @@ class Topology:
         if not r or "dev" not in r[0]:
             raise TopologyError(f"no route to {addr}")
         return r[0]["dev"]
+
+    def route_get(self, ns, addr, src=None):
+        """`ip -j route get addr [from src]` in ns: the route object."""
+        args = ["route", "get", addr] + (["from", src] if src else [])
+        r = self.host.ip_json(ns, *args)
+        if not r:
+            raise TopologyError(f"no route to {addr}")
+        return r[0]
+
+    def qdisc(self, ns, ifname):
+        """The qdiscs of ifname (`tc -j qdisc show dev`): [{kind, handle,
+        root, ...}], or None without tc."""
+        try:
+            p = run(self.host.ns_prefix(ns) + ["tc", "-j", "qdisc", "show", "dev", ifname],
+                    check=False)
+        except TopologyError:
+            return None
+        if p.returncode != 0:
+            return None
+        try:
+            return [{k: q.get(k) for k in ("kind", "handle", "root", "parent")
+                     if k in q} for q in json.loads(p.stdout or "[]")]
+        except ValueError:
+            return None
+
+    def path(self, ns, addr, via=None):
+        """How a packet from ns reaches addr, for meta.json: the route, the
+        egress device, its MTU, qdisc and offloads, and the rules on the
+        way (nftables tables, conntrack). via: (addr, src) of a second
+        lookup after a DNAT rewrites the destination, whose device is then
+        the egress."""
+        from . import nft
+        route = self.route_get(ns, addr)
+        out = {"netns": ns, "dst": addr, "route": route}
+        dev = route.get("dev")
+        if via:
+            after = self.route_get(ns, via[0], src=via[1])
+            out["route_after_dnat"] = after
+            dev = after.get("dev", dev)
+        out["dev"] = dev
+        info = self.link(ns, dev) if dev else {}
+        out["mtu"] = info.get("mtu")
+        out["qdisc"] = self.qdisc(ns, dev) if dev else None
+        out["offloads"] = self.offloads(ns, dev) if dev else None
+        out.update(nft.facts(self.host.ns_prefix(ns)))
+        return out
 
     def offloads(self, ns, ifname):
         """{gro, gso, tso: bool} from `ethtool -k`, or None without ethtool."""
@@ -249,8 +349,9 @@ def first_global_ipv4(host=None):
 
 
 def list_named(prefix, host=None):
-    """Network namespaces and host-namespace links whose names start with
-    prefix: [("netns" | "link", name)]."""
+    """Network namespaces, host-namespace links and host-namespace nftables
+    tables whose names start with prefix: [("netns" | "link", name)] and
+    [("nft", "family name")]."""
     host = host or Host()
     found = []
     p = host.ip(None, "netns", "list", check=False)
@@ -262,19 +363,24 @@ def list_named(prefix, host=None):
         name = link.get("ifname", "")
         if name.startswith(prefix):
             found.append(("link", name))
+    from . import nft
+    for family, name in nft.tables(host.prefix):
+        if name.startswith(prefix):
+            found.append(("nft", f"{family} {name}"))
     return found
 
 
 def sweep_stale(prefix, is_alive, host=None):
-    """Remove namespaces and host links named PREFIX<id>-... whose run id is
-    not alive (is_alive(id) is False). Returns the names removed; objects of
-    live runs and names of another shape are left alone."""
+    """Remove namespaces, host links and host nftables tables named
+    PREFIX<id>-... whose run id is not alive (is_alive(id) is False).
+    Returns the names removed; objects of live runs and names of another
+    shape are left alone."""
     host = host or Host()
     removed = []
     pat = re.compile(re.escape(prefix) + r"([a-z0-9]+)-")
     alive = {}
     for kind, name in list_named(prefix, host):
-        m = pat.match(name)
+        m = pat.match(name.split()[-1])
         if not m:
             continue
         rid = m.group(1)
@@ -282,7 +388,16 @@ def sweep_stale(prefix, is_alive, host=None):
             alive[rid] = is_alive(rid)
         if alive[rid]:
             continue
-        if kind == "netns":
+        if kind == "nft":
+            from . import nft
+            family, table = name.split()
+            try:
+                nft.delete(host.prefix, family, table)
+                ok = True
+            except TopologyError:
+                ok = False
+            name = f"nft table {name}"
+        elif kind == "netns":
             ok = host.ip(None, "netns", "del", name, check=False).returncode == 0
         else:
             ok = host.ip(None, "link", "del", name, check=False).returncode == 0

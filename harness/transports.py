@@ -1,30 +1,84 @@
 """transports - the user's transport names (DESIGN.md "Transports") mapped
 to a socket kind, the namespaces each side runs in, and an address. lo,
-hostip, veth and bridge are one socket kind, tcp; only this table tells them
-apart.
+hostip, netns-lo, veth, bridge, nat, vxlan, macvlan and ipvlan are one
+socket kind, tcp; only this table tells them apart.
 
     ep = setup("veth", ctx)         # makes ipcp-<id>-va/-vb and the pair
     ep.server_prefix                # ['ip', 'netns', 'exec', 'ipcp-k3x9-vb']
     ep.address("split")             # '198.18.0.2'
+    with ep.client_target("split", srv.port) as (addr, port):
+        ...                         # run the client against addr:port
 
 ctx (a Context) gives the run id, the private socket directory, the MTU of
-made links, the Topology where objects go, and a Host for namespaces: the
-machine itself as root, else a user namespace (or TopologyError why not).
+made links, the Topology where objects go, a Host for namespaces (the
+machine itself as root, else a user namespace, or TopologyError why not),
+the run's state (for host sysctls) and the socket kinds the binary has.
+
+Address plan (all inside 198.18.0.0/15, the benchmarking range):
+  veth 198.18.0.0/24, bridge 198.18.1.0/24, nat 198.18.2.0/24 (bridge .1,
+  container .2; its bridge is in the host namespace, so a concurrent run's
+  takes the first free 198.19.N.0/24), vxlan overlay 198.18.3.0/24 over
+  underlay 198.18.4.0/24, macvlan 198.18.5.0/24, ipvlan 198.18.6.0/24.
 """
 
+import contextlib
 import dataclasses
 import os
+import re
+import socket as socketlib
+import subprocess
 
-from . import topology
+from . import nft, sysctl, topology
 
-NAMES = ("uds", "uds-dgram", "lo", "hostip", "veth", "bridge")
-SOCKET = {"uds": "unix-stream", "uds-dgram": "unix-dgram", "lo": "tcp",
-          "hostip": "tcp", "veth": "tcp", "bridge": "tcp"}
+NAMES = ("uds", "uds-dgram", "uds-seqpacket", "pipe", "shm", "lo", "netns-lo",
+         "hostip", "tcp6", "udp", "veth", "nat", "bridge", "vxlan", "macvlan", "ipvlan")
+SOCKET = {"uds": "unix-stream", "uds-dgram": "unix-dgram",
+          "uds-seqpacket": "unix-seqpacket", "pipe": "pipe", "shm": "shm",
+          "lo": "tcp", "netns-lo": "tcp", "hostip": "tcp", "tcp6": "tcp", "udp": "udp",
+          "veth": "tcp", "nat": "tcp", "bridge": "tcp", "vxlan": "tcp",
+          "macvlan": "tcp", "ipvlan": "tcp"}
 PREFIX = "ipcp-"
+# socket kinds addressed by a path in the run's private directory
+PATH_SOCKETS = {"unix-stream": ".sock", "unix-dgram": ".sock", "unix-seqpacket": ".sock",
+                "pipe": "", "shm": ".sock"}
+KERNEL_PATH = {
+    "unix-stream": "AF_UNIX SOCK_STREAM: a socket file; data copied through the kernel",
+    "unix-dgram": "AF_UNIX SOCK_DGRAM: a socket file; data copied through the kernel",
+    "unix-seqpacket": "AF_UNIX SOCK_SEQPACKET: a socket file; data copied through the kernel",
+    "pipe": "two named pipes (FIFOs) PATH.c2s and PATH.s2c; data copied through the kernel",
+    "shm": "a memfd ring shared by both processes (set up over a Unix socket); "
+           "no kernel copy, futex waits",
+}
+# runner.Server passes `--port 0` to tcp servers only; a udp server needs it
+# too (harmless twice once runner passes it for udp as well)
+UDP_PORT0_WRAP = ["sh", "-c", 'exec "$@" --port 0', "sh"]
+# nat's bridge is in the host namespace, where concurrent runs meet: the
+# first takes 198.18.2.0/24, others the first free 198.19.N.0/24 (N >= 2)
+NAT_SUBNETS = ["198.18.2"] + [f"198.19.{n}" for n in range(2, 256)]
+VXLAN_VNI, VXLAN_PORT = 42, 4789
 
 
 def is_tcp(name):
     return SOCKET[name] == "tcp"
+
+
+def is_ip(name):
+    return SOCKET[name] in ("tcp", "udp")
+
+
+def binary_sockets(binary):
+    """The socket kinds `binary --list` names, or None without an answer
+    (then nothing is skipped for it)."""
+    try:
+        p = subprocess.run([binary, "--list"], capture_output=True, text=True,
+                           timeout=5, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in p.stdout.splitlines():
+        m = re.match(r"\s*sock\w*\s*[:=]\s*(.*)", line)
+        if m:
+            return tuple(w for w in re.split(r"[\s,]+", m.group(1)) if w)
+    return None
 
 
 @dataclasses.dataclass
@@ -33,51 +87,113 @@ class Endpoint:
     socket: str
     server_prefix: list     # argv prefix that runs a command on the server side
     client_prefix: list
-    addr: str               # tcp: the server's IP; unix: a directory for sockets
-    mtu: int = None         # MTU of the path's link; None for Unix sockets
+    addr: str               # IP: the address the client connects to; path kinds: a directory
+    mtu: int = None         # MTU of the path's link; None for Unix sockets, pipes, shm
     links: dict = dataclasses.field(default_factory=dict)   # ifname -> facts
     namespaces: dict = dataclasses.field(default_factory=dict)  # side -> netns
+    path: dict = dataclasses.field(default_factory=dict)    # the kernel's path, for meta
+    server_addr: str = None  # where the server listens when not addr (nat)
+    # server_port -> context manager yielding (addr, port) for one client;
+    # None: addr and the server's own port
+    activate: object = None
 
     def address(self, tag):
         """Address for one server; tag tells servers of one transport apart
-        (Unix sockets need a path each, TCP servers take port 0)."""
-        if self.socket.startswith("unix"):
-            return os.path.join(self.addr, f"{self.transport}-{tag}.sock")
+        (path kinds need a path each, IP servers take port 0)."""
+        if self.socket in PATH_SOCKETS:
+            return os.path.join(self.addr, f"{self.transport}-{tag}"
+                                + PATH_SOCKETS[self.socket])
         return self.addr
+
+    def server_address(self, tag):
+        """Where the server listens: address(tag), except behind a NAT."""
+        return self.server_addr or self.address(tag)
+
+    @contextlib.contextmanager
+    def client_target(self, tag, server_port):
+        """(addr, port) a client connects to for one rep. nat installs its
+        DNAT rule for exactly this span (its conntrack hooks would otherwise
+        tax every other transport in the host namespace); TopologyError
+        when that fails."""
+        if self.activate is None:
+            yield self.address(tag), server_port
+        else:
+            with self.activate(server_port) as target:
+                yield target
 
 
 class Context:
     """What setup() needs from the run; owns the namespaces host lazily."""
 
-    def __init__(self, run_id, sockdir, mtu, root, netns_host):
+    def __init__(self, run_id, sockdir, mtu, root, netns_host, state=None, sockets=None):
         self.run_id = run_id
         self.sockdir = sockdir
         self.mtu = mtu
         self.root = root              # Topology on the machine itself
         self._netns_host = netns_host  # callable -> Topology for namespaces
+        self._netns = None
+        self.state = state            # state.RunState: host sysctls are recorded there
+        self.sockets = sockets        # socket kinds of the binary (None: unknown)
+        self._sysctls = None
 
     def name(self, suffix):
         return f"{PREFIX}{self.run_id}-{suffix}"
 
     def netns_topology(self):
-        return self._netns_host()
+        self._netns = self._netns_host()
+        return self._netns
+
+    def sysctls(self):
+        if self.state is None:
+            raise topology.TopologyError("no run state to record host sysctls in")
+        if self._sysctls is None:
+            self._sysctls = sysctl.Sysctls(self.state)
+        return self._sysctls
+
+    def host_lock(self):
+        """Held while choosing what must be unique in the host namespace
+        among concurrent runs (the nat subnet)."""
+        directory = os.path.dirname(self.state.path) if self.state else None
+        if directory is None:
+            return contextlib.nullcontext()
+        return sysctl.locked(directory)
+
+    def _marks(self):
+        return [(t, t.mark()) for t in {id(t): t for t in (self.root, self._netns)
+                                        if t is not None}.values()]
+
+    def _rollback(self, marks, before_netns):
+        done = set()
+        for t, m in marks:
+            t.rollback(m)
+            done.add(id(t))
+        if self._netns is not None and before_netns is None and id(self._netns) not in done:
+            self._netns.rollback(0)
 
 
 def _link_facts(topo, ns, ifname):
     info = topo.link(ns, ifname)
-    return {"netns": ns, "mtu": info.get("mtu"), "offloads": topo.offloads(ns, ifname)}
+    facts = {"netns": ns, "mtu": info.get("mtu"), "offloads": topo.offloads(ns, ifname)}
+    kind = (info.get("linkinfo") or {}).get("info_kind")
+    if kind:
+        facts["kind"] = kind
+    return facts
 
 
-def _tcp_endpoint(name, topo, server_ns, client_ns, addr, links):
-    dev = topo.route_dev(client_ns, addr)
+def _ip_endpoint(name, topo, server_ns, client_ns, addr, links, **kw):
+    path = topo.path(client_ns, addr, via=kw.pop("via", None))
+    dev = path["dev"]
     facts = dict(links)
     if dev not in facts:
         facts[dev] = _link_facts(topo, client_ns, dev)
-    return Endpoint(transport=name, socket="tcp",
-                    server_prefix=topo.host.ns_prefix(server_ns),
+    server_prefix = topo.host.ns_prefix(server_ns)
+    if SOCKET[name] == "udp":
+        server_prefix += UDP_PORT0_WRAP
+    return Endpoint(transport=name, socket=SOCKET[name],
+                    server_prefix=server_prefix,
                     client_prefix=topo.host.ns_prefix(client_ns),
-                    addr=addr, mtu=facts[dev]["mtu"], links=facts,
-                    namespaces={"server": server_ns, "client": client_ns})
+                    addr=addr, mtu=facts[dev]["mtu"], links=facts, path=path,
+                    namespaces={"server": server_ns, "client": client_ns}, **kw)
 
 
 def _veth(ctx):
@@ -94,7 +210,7 @@ def _veth(ctx):
     t.wait_oper_up(a, ia)
     t.wait_oper_up(b, ib)
     links = {ia: _link_facts(t, a, ia), ib: _link_facts(t, b, ib)}
-    return _tcp_endpoint("veth", t, b, a, "198.18.0.2", links)
+    return _ip_endpoint("veth", t, b, a, "198.18.0.2", links)
 
 
 def _bridge(ctx):
@@ -121,34 +237,221 @@ def _bridge(ctx):
         t.wait_oper_up(ns, ifname)
     links = {i: _link_facts(t, ns, i)
              for ns, i in ((a, a0), (n, a1), (n, br), (n, b1), (b, b0))}
-    return _tcp_endpoint("bridge", t, b, a, "198.18.1.2", links)
+    return _ip_endpoint("bridge", t, b, a, "198.18.1.2", links)
 
 
-def _unix(name):
+def _netns_lo(ctx):
+    """Both processes in one new namespace over its own loopback (Docker's
+    --network container:)."""
+    t = ctx.netns_topology()
+    ns = ctx.name("nl")
+    t.add_netns(ns)
+    return _ip_endpoint("netns-lo", t, ns, ns, "127.0.0.1", {})
+
+
+def _free_subnet(host):
+    """The first /24 of NAT_SUBNETS that no address or route of the host
+    namespace touches."""
+    used = set()
+    for link in host.ip_json(None, "-4", "addr", "show"):
+        for a in link.get("addr_info", []):
+            used.add(".".join(a.get("local", "").split(".")[:3]))
+    for r in host.ip_json(None, "-4", "route", "show", "table", "all"):
+        used.add(".".join(r.get("dst", "").split("/")[0].split(".")[:3]))
+    for net in NAT_SUBNETS:
+        if net not in used:
+            return net
+    raise topology.TopologyError("no free /24 for the nat bridge in 198.18.2.0/24 "
+                                 "or 198.19.0.0/16")
+
+
+def _nat(ctx):
+    """Docker's default bridge with a published port, userland proxy off:
+    the server in a "container" namespace behind a bridge in the host
+    namespace; the client, in the host namespace, connects to the host's
+    own address and a published port that DNAT sends to the container."""
+    if os.geteuid() != 0:
+        raise topology.TopologyError("needs root: the published port's DNAT rule and "
+                                     "IP forwarding live in the host's own namespace")
+    host_ip = topology.first_global_ipv4(ctx.root.host)
+    if host_ip is None:
+        raise topology.TopologyError("this machine has no global IPv4 address to publish on")
+    why = nft.available()
+    if why:
+        raise topology.TopologyError(f"needs nftables (nft): {why}")
+    t = ctx.root
+    c, br = ctx.name("nc"), ctx.name("nb")
+    hv, cv = ctx.name("n1"), ctx.name("n0")
+    table = ctx.name("nat")
+    t.add_netns(c)
+    t.add_bridge(br, None)
+    t.add_veth(hv, None, cv, c, mtu=ctx.mtu)
+    t.set_master(None, hv, br)
+    t.link_up(None, hv)
+    t.host.ip(None, "link", "set", br, "mtu", str(ctx.mtu))
+    with ctx.host_lock():
+        net = _free_subnet(t.host)
+        gw, cip, subnet = f"{net}.1", f"{net}.2", f"{net}.0/24"
+        t.add_addr(None, br, gw + "/24")
+    t.link_up(None, br)
+    t.add_addr(c, cv, cip + "/24")
+    t.link_up(c, cv)
+    t.add_route(c, "default", "via", gw)
+    for ns, ifname in ((None, hv), (c, cv), (None, br)):
+        t.wait_oper_up(ns, ifname)
+    # what a runtime does: forwarding on for its bridges (restored after)
+    s = ctx.sysctls()
+    s.hold("net.ipv4.ip_forward", "1")
+    t.defer(s.release, "net.ipv4.ip_forward")
+    # the published port is reserved on the host as Docker does, so no host
+    # process takes it while the rule sends it elsewhere
+    reserve = socketlib.socket(socketlib.AF_INET, socketlib.SOCK_STREAM)
+    t.defer(reserve.close)
+    try:
+        reserve.bind((host_ip, 0))
+    except OSError as e:
+        raise topology.TopologyError(f"cannot reserve a published port on {host_ip}: "
+                                     f"{e.strerror}") from None
+    published = reserve.getsockname()[1]
+    t.defer(nft.delete, [], nft.NAT_FAMILY, table)     # however the run ends
+
+    def rules(container_port):
+        return nft.nat_table(table, host_ip, published, cip, container_port, br, subnet)
+
+    @contextlib.contextmanager
+    def activate(server_port):
+        nft.load([], rules(server_port))
+        try:
+            yield host_ip, published
+        finally:
+            nft.delete([], nft.NAT_FAMILY, table)
+
+    links = {i: _link_facts(t, ns, i) for ns, i in ((None, br), (None, hv), (c, cv))}
+    with activate(published):      # the rules as they stand during a rep
+        ep = _ip_endpoint("nat", t, c, None, host_ip, links, via=(cip, host_ip),
+                          server_addr=cip, activate=activate)
+        ep.path["nat"] = {"table": f"{nft.NAT_FAMILY} {table}",
+                          "published": f"{host_ip}:{published}",
+                          "container": cip, "subnet": subnet, "bridge": br,
+                          "ruleset": nft.show([], nft.NAT_FAMILY, table).replace(
+                              f":{published}", ":<server port>"),
+                          "installed": "during each rep of nat only",
+                          "host_sysctls": {"net.ipv4.ip_forward": "1"}}
+    ep.namespaces = {"server": c, "client": None}
+    return ep
+
+
+def _vxlan(ctx):
+    """Two namespaces joined by a veth underlay (198.18.4.0/24), each with a
+    VXLAN device on it carrying the overlay (198.18.3.0/24), as Docker's
+    overlay driver and flannel build it."""
+    t = ctx.netns_topology()
+    a, b = ctx.name("xa"), ctx.name("xb")
+    ua, ub, va, vb = ctx.name("x0"), ctx.name("x1"), ctx.name("xv0"), ctx.name("xv1")
+    t.add_netns(a)
+    t.add_netns(b)
+    t.add_veth(ua, a, ub, b, mtu=ctx.mtu)
+    t.add_addr(a, ua, "198.18.4.1/24")
+    t.add_addr(b, ub, "198.18.4.2/24")
+    t.link_up(a, ua)
+    t.link_up(b, ub)
+    t.add_vxlan(a, va, VXLAN_VNI, "198.18.4.1", "198.18.4.2", ua, VXLAN_PORT)
+    t.add_vxlan(b, vb, VXLAN_VNI, "198.18.4.2", "198.18.4.1", ub, VXLAN_PORT)
+    t.add_addr(a, va, "198.18.3.1/24")
+    t.add_addr(b, vb, "198.18.3.2/24")
+    t.link_up(a, va)
+    t.link_up(b, vb)
+    for ns, ifname in ((a, ua), (b, ub), (a, va), (b, vb)):
+        t.wait_oper_up(ns, ifname)
+    links = {i: _link_facts(t, ns, i) for ns, i in ((a, va), (a, ua), (b, ub), (b, vb))}
+    for i in (va, vb):
+        links[i].update(vni=VXLAN_VNI, dstport=VXLAN_PORT)
+    links[va]["underlay"], links[vb]["underlay"] = ua, ub
+    ep = _ip_endpoint("vxlan", t, b, a, "198.18.3.2", links)
+    ep.path["underlay"] = t.path(a, "198.18.4.2")
+    return ep
+
+
+def _child_links(kind, mode, sub, p, x):
+    """Server and client namespaces each with a kind (macvlan/ipvlan) child
+    of one parent link: a veth pair inside a namespace made for it (never a
+    real NIC). Fails early, saying so, where the kernel lacks the type."""
     def setup(ctx):
-        return Endpoint(transport=name, socket=SOCKET[name], server_prefix=[],
+        t = ctx.netns_topology()
+        pn, a, b = ctx.name(p), ctx.name(x + "a"), ctx.name(x + "b")
+        parent, peer = ctx.name(p + "0"), ctx.name(p + "1")
+        ca, cb = ctx.name(x + "0"), ctx.name(x + "1")
+        t.add_netns(pn)
+        t.add_veth(parent, pn, peer, pn, mtu=ctx.mtu)
+        t.link_up(pn, parent)
+        t.link_up(pn, peer)
+        t.add_netns(a)
+        t.add_netns(b)
+        t.add_child(pn, ca, parent, kind, mode, a)
+        t.add_child(pn, cb, parent, kind, mode, b)
+        t.add_addr(a, ca, f"{sub}.1/24")
+        t.add_addr(b, cb, f"{sub}.2/24")
+        t.link_up(a, ca)
+        t.link_up(b, cb)
+        t.wait_oper_up(pn, parent)
+        t.wait_oper_up(a, ca)
+        t.wait_oper_up(b, cb)
+        links = {ca: _link_facts(t, a, ca), parent: _link_facts(t, pn, parent),
+                 cb: _link_facts(t, b, cb)}
+        for i in (ca, cb):
+            links[i].update(parent=parent, mode=mode)
+        return _ip_endpoint(kind, t, b, a, f"{sub}.2", links)
+    return setup
+
+
+def _path_kind(name):
+    def setup(ctx):
+        kind = SOCKET[name]
+        return Endpoint(transport=name, socket=kind, server_prefix=[],
                         client_prefix=[], addr=ctx.sockdir,
+                        path={"netns": None, "kernel_path": KERNEL_PATH[kind],
+                              "dir": ctx.sockdir},
                         namespaces={"server": None, "client": None})
     return setup
 
 
-def _lo(ctx):
-    return _tcp_endpoint("lo", ctx.root, None, None, "127.0.0.1", {})
+def _root_ip(name, addr):
+    def setup(ctx):
+        return _ip_endpoint(name, ctx.root, None, None, addr, {})
+    return setup
 
 
 def _hostip(ctx):
     addr = topology.first_global_ipv4(ctx.root.host)
     if addr is None:
         raise topology.TopologyError("this machine has no global IPv4 address")
-    return _tcp_endpoint("hostip", ctx.root, None, None, addr, {})
+    return _ip_endpoint("hostip", ctx.root, None, None, addr, {})
 
 
-_SETUP = {"uds": _unix("uds"), "uds-dgram": _unix("uds-dgram"), "lo": _lo,
-          "hostip": _hostip, "veth": _veth, "bridge": _bridge}
+_SETUP = {"uds": _path_kind("uds"), "uds-dgram": _path_kind("uds-dgram"),
+          "uds-seqpacket": _path_kind("uds-seqpacket"), "pipe": _path_kind("pipe"),
+          "shm": _path_kind("shm"), "lo": _root_ip("lo", "127.0.0.1"),
+          "tcp6": _root_ip("tcp6", "::1"), "udp": _root_ip("udp", "127.0.0.1"),
+          "hostip": _hostip, "netns-lo": _netns_lo, "veth": _veth, "bridge": _bridge,
+          "nat": _nat, "vxlan": _vxlan,
+          "macvlan": _child_links("macvlan", "bridge", "198.18.5", "mp", "m"),
+          "ipvlan": _child_links("ipvlan", "l2", "198.18.6", "ip", "i")}
 
 
 def setup(name, ctx):
     """Make what transport name needs; Endpoint, or TopologyError why not.
-    Objects made before a failure stay queued in ctx's topologies and go
-    with them."""
-    return _SETUP[name](ctx)
+    A transport that fails half-way is rolled back at once, so what it made
+    does not sit beside the others' measurements."""
+    kind = SOCKET[name]
+    if ctx.sockets is not None and kind not in ctx.sockets:
+        raise topology.TopologyError(
+            f"bench/ipcperf has no socket kind {kind} (its --list: "
+            f"{' '.join(ctx.sockets) or 'none'}; the binary is older than this "
+            "harness, rebuild it with make)")
+    before_netns = ctx._netns
+    marks = ctx._marks()
+    try:
+        return _SETUP[name](ctx)
+    except topology.TopologyError:
+        ctx._rollback(marks, before_netns)
+        raise

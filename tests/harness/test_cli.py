@@ -62,8 +62,9 @@ class TestParse(unittest.TestCase):
 
     def test_bad_inputs(self):
         bad = {
-            ("--transport", "foo"): "unknown transport 'foo' (valid: uds, uds-dgram, lo, "
-                                    "hostip, veth, bridge, all)",
+            ("--transport", "foo"): "unknown transport 'foo' (valid: uds, uds-dgram, "
+                                    "uds-seqpacket, pipe, shm, lo, netns-lo, hostip, tcp6, "
+                                    "udp, veth, nat, bridge, vxlan, macvlan, ipvlan, all)",
             ("--size", "12X"): "bad size '12X'",
             ("--size", "2G"): "at most 1G",
             ("--reps", "0"): "bad --reps '0'",

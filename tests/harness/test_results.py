@@ -24,9 +24,10 @@ def rep(transport, mode, status, rep_no, bps=None, p50=None, note=""):
 class TestRows(unittest.TestCase):
     def test_schema(self):
         self.assertEqual(results.COLUMNS[0], "schema_version")
-        self.assertEqual(len(results.COLUMNS), 31)
+        self.assertEqual(len(results.COLUMNS), 32)
+        self.assertEqual(results.COLUMNS[-2:], ["loss_ratio", "note"])
         self.assertEqual(results.SUMMARY_COLUMNS[-1], "note")
-        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 4 * 11 + 1)
+        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 4 * 12 + 1)
 
     def test_empty_cells_not_zero(self):
         r = rep("lo", "throughput", "ok", 1, bps=2e9)
