@@ -134,6 +134,7 @@ static void put_measurement(struct out *o, const struct record *r)
 	static const char *const fields[] = {
 		"elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
 		"client_cpu_s", "server_cpu_s", "cpu_ns_per_msg",
+		"client_user_s", "client_sys_s", "server_user_s", "server_sys_s",
 		"client_vcsw", "client_ivcsw", "server_vcsw", "server_ivcsw",
 	};
 	double cpu_ns = (r->client_cpu_s + r->server_cpu_s) * 1e9;
@@ -152,6 +153,10 @@ static void put_measurement(struct out *o, const struct record *r)
 	put_dbl(o, "client_cpu_s", r->client_cpu_s);
 	put_dbl(o, "server_cpu_s", r->server_cpu_s);
 	put_dbl(o, "cpu_ns_per_msg", r->messages ? cpu_ns / (double)r->messages : 0.0);
+	put_dbl(o, "client_user_s", r->client_user_s);
+	put_dbl(o, "client_sys_s", r->client_sys_s);
+	put_dbl(o, "server_user_s", r->server_user_s);
+	put_dbl(o, "server_sys_s", r->server_sys_s);
 	put_u64(o, "client_vcsw", r->client_vcsw);
 	put_u64(o, "client_ivcsw", r->client_ivcsw);
 	put_u64(o, "server_vcsw", r->server_vcsw);

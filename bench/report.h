@@ -32,6 +32,7 @@ struct record {
 	double lat_mean_ns;
 	uint64_t lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p999_ns, lat_max_ns;
 	double client_cpu_s, server_cpu_s;
+	double client_user_s, client_sys_s, server_user_s, server_sys_s;
 	uint64_t client_vcsw, client_ivcsw, server_vcsw, server_ivcsw;
 	uint64_t verify_errors;
 	struct counters client_kernel;   /* deltas over each side's window */

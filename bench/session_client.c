@@ -253,6 +253,10 @@ static int measure(struct client *c)
 	}
 	rec->client_cpu_s = (double)(cpu_ns(&pc->end) - cpu_ns(&pc->start)) / 1e9;
 	rec->server_cpu_s = (double)(r->cpu_user_ns + r->cpu_sys_ns) / 1e9;
+	rec->client_user_s = (double)(pc->end.cpu_user_ns - pc->start.cpu_user_ns) / 1e9;
+	rec->client_sys_s = (double)(pc->end.cpu_sys_ns - pc->start.cpu_sys_ns) / 1e9;
+	rec->server_user_s = (double)r->cpu_user_ns / 1e9;
+	rec->server_sys_s = (double)r->cpu_sys_ns / 1e9;
 	rec->client_vcsw = pc->end.vcsw - pc->start.vcsw;
 	rec->client_ivcsw = pc->end.ivcsw - pc->start.ivcsw;
 	rec->server_vcsw = r->vcsw;
