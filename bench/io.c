@@ -68,6 +68,25 @@ int io_socket_eof(struct io_ctx *io)
 	return shutdown(io->wfd, SHUT_WR) < 0 ? -errno : 0;
 }
 
+ssize_t io_send_all(int fd, const void *buf, size_t len, int dgram)
+{
+	size_t off = 0;
+	ssize_t n;
+	int err;
+
+	do {
+		n = dgram ? send(fd, buf, len, 0) : write(fd, (const char *)buf + off, len - off);
+		if (n < 0) {
+			err = io_errno();
+			if (err)
+				return err;
+			continue;
+		}
+		off += (size_t)n;
+	} while (off < len);
+	return (ssize_t)len;
+}
+
 int io_errno(void)
 {
 	if (errno == EINTR)

@@ -74,6 +74,12 @@ ssize_t io_recv_msg(const struct io_ops *ops, struct io_ctx *io, void *buf, size
 int io_socket_eof(struct io_ctx *io);
 
 /*
+ * Write all of buf (looping on short writes; a datagram goes out whole in
+ * one send). Returns len, or -errno / -ETIMEDOUT.
+ */
+ssize_t io_send_all(int fd, const void *buf, size_t len, int dgram);
+
+/*
  * Shared by io units for a failed call: EINTR means retry (return 0)
  * unless the watchdog expired; a socket timeout (EAGAIN) is -ETIMEDOUT.
  */

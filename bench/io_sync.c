@@ -24,24 +24,11 @@ static int sync_init(struct io_ctx *io)
  */
 static ssize_t sync_send_msg(struct io_ctx *io, const void *buf, size_t len)
 {
-	int dgram = io->sock_flags & SOCK_F_DGRAM;
-	size_t off = 0;
-	ssize_t n;
-	int err;
+	ssize_t n = io_send_all(io->wfd, buf, len, io->sock_flags & SOCK_F_DGRAM);
 
-	do {
-		n = dgram ? send(io->wfd, buf, len, 0)
-			  : write(io->wfd, (const char *)buf + off, len - off);
-		if (n < 0) {
-			err = io_errno();
-			if (err)
-				return err;
-			continue;
-		}
-		off += (size_t)n;
-	} while (off < len);
-	watchdog_feed();
-	return (ssize_t)len;
+	if (n >= 0)
+		watchdog_feed();
+	return n;
 }
 
 static ssize_t sync_recv_some(struct io_ctx *io, void *buf, size_t cap)

@@ -15,21 +15,9 @@
 
 int proto_send(int fd, const void *msg, size_t len)
 {
-	size_t off = 0;
-	ssize_t n;
-	int err;
+	ssize_t n = io_send_all(fd, msg, len, 0);
 
-	while (off < len) {
-		n = write(fd, (const char *)msg + off, len - off);
-		if (n < 0) {
-			err = io_errno();
-			if (err)
-				return err;
-			continue;
-		}
-		off += (size_t)n;
-	}
-	return 0;
+	return n < 0 ? (int)n : 0;
 }
 
 int proto_recv(int fd, void *msg, size_t len, int is_dgram)

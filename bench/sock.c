@@ -60,6 +60,19 @@ int sock_set_timeouts(int fd, double timeout_s)
 	return 0;
 }
 
+int sock_connect_bounded(int fd, const struct sockaddr *sa, socklen_t len, double timeout_s)
+{
+	int ret = sock_set_timeouts(fd, timeout_s);
+
+	if (ret == 0 && connect(fd, sa, len) < 0)
+		ret = errno == EINPROGRESS || errno == EAGAIN ? -ETIMEDOUT : -errno;
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 int sock_set_nodelay(int fd, int on)
 {
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) < 0)

@@ -80,6 +80,11 @@ const char *sock_names(void);
 
 /* Shared helpers for the units. */
 int sock_set_timeouts(int fd, double timeout_s);
+/*
+ * Set fd's timeouts and connect it; SO_SNDTIMEO also bounds connect(), so a
+ * silent address fails in time. Returns fd, or -errno after closing it.
+ */
+int sock_connect_bounded(int fd, const struct sockaddr *sa, socklen_t len, double timeout_s);
 int sock_set_nodelay(int fd, int on);
 
 /* Connected kinds share these: accept a connection, close it, any size fits. */

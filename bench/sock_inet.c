@@ -107,21 +107,9 @@ int inet_connect(const struct bench_cfg *cfg, int type)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = inet_addr_of(cfg->addr, cfg->port, &ss);
-	int fd, ret, err;
+	int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
 
-	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* SO_SNDTIMEO also bounds connect(): a silent address fails in time. */
-	ret = sock_set_timeouts(fd, cfg->timeout_s);
-	if (ret < 0) {
-		close(fd);
-		return ret;
-	}
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
-		err = errno == EINPROGRESS || errno == EAGAIN ? ETIMEDOUT : errno;
-		close(fd);
-		return -err;
-	}
-	return fd;
+	return sock_connect_bounded(fd, (struct sockaddr *)&ss, len, cfg->timeout_s);
 }

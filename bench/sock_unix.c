@@ -104,26 +104,18 @@ int unix_connect(const char *addr, int type, int autobind, double timeout_s)
 	struct sockaddr_un sun;
 	socklen_t len = unix_addr(addr, &sun);
 	sa_family_t family = AF_UNIX;
-	int fd, ret, err;
+	int fd, err;
 
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	/* A datagram client needs a name so that the server can reply. */
-	if (autobind && bind(fd, (struct sockaddr *)&family, sizeof(family)) < 0)
-		goto fail;
-	ret = sock_set_timeouts(fd, timeout_s);
-	if (ret < 0) {
+	if (autobind && bind(fd, (struct sockaddr *)&family, sizeof(family)) < 0) {
+		err = errno;
 		close(fd);
-		return ret;
+		return -err;
 	}
-	if (connect(fd, (struct sockaddr *)&sun, len) < 0)
-		goto fail;
-	return fd;
-fail:
-	err = errno;
-	close(fd);
-	return -err;
+	return sock_connect_bounded(fd, (struct sockaddr *)&sun, len, timeout_s);
 }
 
 void unix_unlink(const struct bench_cfg *cfg)
