@@ -24,7 +24,7 @@ die() { echo "deps: $*" >&2; exit 1; }
 warn() { echo "deps: $*" >&2; }
 
 BUILD_PKGS=(gcc make libc6-dev pkg-config liburing-dev)
-RUN_PKGS=(python3 iproute2 ethtool procps util-linux gnuplot-nox)
+RUN_PKGS=(python3 iproute2 ethtool nftables procps util-linux gnuplot-nox)
 
 packages_for() {
 	case "$1" in
