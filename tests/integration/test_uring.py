@@ -1,6 +1,7 @@
 """bench/ipcperf --io uring end to end: every socket kind in both modes at a
-small and a large size with --verify, the queue depths, SEND_ZC, a silent
-peer, and io_uring made unavailable (kernel.io_uring_disabled=2).
+small and a large size (message kinds at their largest) with --verify, the
+queue depths, SEND_ZC, a silent peer, pipes (not sockets: unsupported), and
+io_uring made unavailable (kernel.io_uring_disabled=2).
 
 Standard library only. Each test starts its own server with a ready pipe
 (--ready-fd, pass_fds) and stops it by its PID; every subprocess has a
@@ -26,6 +27,10 @@ SHORT = ["--duration", "0.25", "--warmup", "0.05"]
 MIB = 1 << 20
 EXIT_UNSUPPORTED = 4
 DISABLED_SYSCTL = Path("/proc/sys/kernel/io_uring_disabled")
+PORT_KINDS = ("tcp", "udp")
+STREAM_KINDS = ("unix-stream", "tcp")
+MESSAGE_KINDS = ("unix-dgram", "unix-seqpacket", "udp")
+SOCKET_KINDS = STREAM_KINDS + MESSAGE_KINDS
 
 
 def uring_skip_reason():
@@ -49,8 +54,8 @@ class Server:
         self.log_path = os.path.join(self.tmp.name, "server.log")
 
     def __enter__(self):
-        addr = "127.0.0.1" if self.sock == "tcp" else os.path.join(self.tmp.name, "s")
-        port = ["--port", "0"] if self.sock == "tcp" else []
+        addr = "127.0.0.1" if self.sock in PORT_KINDS else os.path.join(self.tmp.name, "s")
+        port = ["--port", "0"] if self.sock in PORT_KINDS else []
         rfd, wfd = os.pipe()
         try:
             with open(self.log_path, "w") as log:
@@ -73,7 +78,7 @@ class Server:
             self.stop()
             raise RuntimeError(f"server did not become ready: {line!r} {self.log()}")
         self.args = ["--socket", self.sock, "--addr", addr]
-        if self.sock == "tcp":
+        if self.sock in PORT_KINDS:
             self.args += ["--port", line.split("=", 1)[1]]
         return self
 
@@ -110,26 +115,26 @@ def run_client(args, timeout=30):
     return proc.returncode, record, proc.stderr
 
 
-_dgram_limit = None
+_limits = {}
 
 
-def dgram_limit():
-    """The largest unix-dgram message here: ask for 1 GiB, read the limit
-    from the unsupported note (SO_SNDBUF as capped by net.core.wmem_max)."""
-    global _dgram_limit
-    if _dgram_limit is None:
-        with Server("unix-dgram") as srv:
+def message_limit(sock):
+    """The largest message of a message kind here: ask for 1 GiB and read the
+    limit from the unsupported note (unix: SO_SNDBUF as capped by
+    net.core.wmem_max; udp: the IP maximum)."""
+    if sock not in _limits:
+        with Server(sock) as srv:
             rc, rec, _ = run_client(srv.args + ["--mode", "latency", "--size", "1G"])
         if rc != EXIT_UNSUPPORTED or "limit of " not in rec["note"]:
-            raise RuntimeError(f"unexpected answer for an oversized datagram: {rc} {rec}")
-        _dgram_limit = int(rec["note"].split("limit of ")[1].split()[0])
-    return _dgram_limit
+            raise RuntimeError(f"unexpected answer for an oversized message: {rc} {rec}")
+        _limits[sock] = int(rec["note"].split("limit of ")[1].split()[0])
+    return _limits[sock]
 
 
 @unittest.skipIf(uring_skip_reason(), uring_skip_reason())
 class UringTest(unittest.TestCase):
 
-    def check_ok(self, rc, rec, err, size, mode, dgram):
+    def check_ok(self, rc, rec, err, size, mode, sock):
         self.assertEqual(rc, 0, f"{rec['note']} {err}")
         self.assertEqual(rec["status"], "ok", rec["note"])
         self.assertEqual(rec["io"], "uring")
@@ -142,7 +147,7 @@ class UringTest(unittest.TestCase):
             self.assertLessEqual(rec["lat_p50_ns"], rec["lat_p99_ns"])
         else:
             self.assertEqual(rec["messages"], rec["bytes"] // size)
-            if dgram:
+            if sock in MESSAGE_KINDS:
                 self.assertEqual(rec["bytes"], size * rec["messages"])
             self.assertRegex(rec["io_features"], r"(^| )qd=\d+( |$)")
         self.assertGreater(rec["client_cpu_s"], 0)
@@ -153,32 +158,40 @@ class UringTest(unittest.TestCase):
             rc, rec, err = run_client(srv.args + ["--io", "uring", "--mode", mode,
                                                   "--size", str(size), "--verify",
                                                   *SHORT, *extra])
-            self.check_ok(rc, rec, err, size, mode, sock == "unix-dgram")
+            self.check_ok(rc, rec, err, size, mode, sock)
         return rec
 
-    def test_every_socket_mode_and_size(self):
-        for sock in ("unix-stream", "unix-dgram", "tcp"):
-            large = min(MIB, dgram_limit()) if sock == "unix-dgram" else MIB
+    def test_streams_small_and_large(self):
+        for sock in STREAM_KINDS:
             for mode in ("throughput", "latency"):
-                for size in (100, large):
+                for size in (100, MIB):
                     with self.subTest(sock=sock, mode=mode, size=size):
                         self.run_point(sock, mode, size)
 
-    def test_unix_dgram_at_its_limit(self):
-        limit = dgram_limit()
-        for mode in ("throughput", "latency"):
-            with self.subTest(mode=mode, size=limit):
-                self.run_point("unix-dgram", mode, limit)
-        with Server("unix-dgram") as srv:
-            rc, rec, _ = run_client(srv.args + ["--io", "uring", "--mode", "throughput",
-                                                "--size", str(limit + 1), *SHORT])
-        self.assertEqual(rc, EXIT_UNSUPPORTED)
+    def test_messages_small_and_largest(self):
+        for sock in MESSAGE_KINDS:
+            limit = message_limit(sock)
+            for mode in ("throughput", "latency"):
+                for size in (100, limit):
+                    with self.subTest(sock=sock, mode=mode, size=size):
+                        self.run_point(sock, mode, size)
+            with self.subTest(sock=sock, size=limit + 1), Server(sock) as srv:
+                rc, rec, _ = run_client(srv.args + ["--io", "uring", "--mode", "throughput",
+                                                    "--size", str(limit + 1), *SHORT])
+                self.assertEqual(rc, EXIT_UNSUPPORTED)
+                self.assertEqual(rec["status"], "unsupported")
+                self.assertIn(f"limit of {limit} bytes", rec["note"])
+
+    def test_pipes_are_unsupported(self):
+        with Server("pipe") as srv:
+            rc, rec, _ = run_client(srv.args + ["--io", "uring", "--mode", "latency",
+                                                "--size", "100", *SHORT])
+        self.assertEqual(rc, EXIT_UNSUPPORTED, rec["note"])
         self.assertEqual(rec["status"], "unsupported")
-        self.assertIn(f"limit of {limit} bytes", rec["note"])
 
     def test_queue_depths_keep_the_stream_in_order(self):
         # qd 1 is a chain of one; 64 is longer than a 100 B burst needs
-        for sock in ("unix-stream", "unix-dgram", "tcp"):
+        for sock in SOCKET_KINDS:
             for qd in ("1", "3", "64"):
                 with self.subTest(sock=sock, qd=qd):
                     rec = self.run_point(sock, "throughput", 4000, "--qd", qd)
@@ -204,7 +217,7 @@ class UringTest(unittest.TestCase):
     def test_silent_peer_is_noticed_within_the_timeout(self):
         # SO_RCVTIMEO does not bound io_uring waits: the mode must itself.
         timeout = 0.5
-        for sock in ("unix-stream", "unix-dgram", "tcp"):
+        for sock in SOCKET_KINDS:
             with self.subTest(sock=sock), Server(sock) as srv:
                 client = subprocess.Popen(
                     [str(BIN), "client", *srv.args, "--io", "uring", "--mode", "latency",
