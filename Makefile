@@ -4,6 +4,7 @@
 #   make bench        the default sweep, then its plots
 #   make plots RUN=results/<id>
 #   make deps         install what a fresh Debian machine lacks (root)
+#   make regress BASELINE=results/baselines/<name>   regression sweep, then scripts/compare
 
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
@@ -50,7 +51,7 @@ LIB_OBJS   := $(filter-out bench/main.o,$(BENCH_OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
 
-.PHONY: all test unit bench plots deps clean
+.PHONY: all test unit bench plots deps regress clean
 all: bench/ipcperf
 
 bench/ipcperf: $(BENCH_OBJS)
@@ -86,6 +87,20 @@ plots:
 
 deps:
 	scripts/deps.sh install all
+
+# make regress BASELINE=<run dir> [THRESHOLD=PCT] [REGRESS_OUT=DIR]: the
+# regression sweep (uds and lo, both modes, 100 B and 64 KiB, 5 reps of 0.3 s;
+# about 20 s) into REGRESS_OUT (default results/regress-<UTC time>), then
+# scripts/compare against BASELINE. 5 reps because with fewer the rank test
+# cannot reach p < 0.05 (2 reps a side: p >= 1/3).
+REGRESS_SWEEP := --transport uds,lo --size 100,64K --reps 5 --duration 0.3 --warmup 0.1 --no-plots
+THRESHOLD ?= 10
+regress: bench/ipcperf
+	@test -n "$(BASELINE)" || { echo "usage: make regress BASELINE=<run dir> [THRESHOLD=PCT] [REGRESS_OUT=DIR]" >&2; exit 2; }
+	@test -f "$(BASELINE)/summary.csv" || { echo "make regress: no summary.csv in $(BASELINE) (give a run directory, e.g. results/baselines/debian12-2cpu-vm)" >&2; exit 2; }
+	@out="$(or $(REGRESS_OUT),results/regress-$$(date -u +%Y%m%dT%H%M%SZ))"; \
+	./run.sh $(REGRESS_SWEEP) --out "$$out" && \
+	scripts/compare --threshold "$(THRESHOLD)" "$(BASELINE)" "$$out"
 
 clean:
 	rm -rf bench/ipcperf bench/*.o bench/*.d tests/bin

@@ -15,7 +15,7 @@ import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PY_SUITES = ["integration", "harness", "plots"]
+PY_SUITES = ["integration", "harness", "plots", "compare"]
 
 
 def run_c_units():
