@@ -4,7 +4,8 @@ What is asserted is the direction of an effect the kernel guarantees, not a
 timing: with Nagle on, many 100-byte writes share a segment; with one
 message in flight (latency mode) every request and reply is its own
 segment. Both sides run in the root namespace here, so the client's
-namespace counters include the server's segments.
+namespace counters include the server's segments, and anyone else's: only
+lower bounds and directions that other traffic cannot break are asserted.
 """
 import unittest
 
@@ -45,12 +46,6 @@ class CountersTest(unittest.TestCase):
         rec = self.run_tcp("--mode", "latency")
         per_round_trip = rec["client_tcp_data_segs_out"] / rec["messages"]
         self.assertGreaterEqual(per_round_trip, 1.9, "a request and a reply each")
-
-    def test_unix_socket_sends_no_tcp_segments_of_its_own(self):
-        with Server("unix-stream") as srv:
-            rc, rec, _ = run_client(srv.args + RUN + ["--mode", "latency"])
-        self.assertEqual(rc, 0)
-        self.assertLess(rec["client_tcp_data_segs_out"], rec["messages"] / 10)
 
 
 if __name__ == "__main__":
