@@ -198,16 +198,16 @@ class Run:
                 pool = runner.ServerPool()
                 stack.callback(self._stop_servers, pool)
                 names = [n for n in cfg.transports if n in endpoints]
-                progress = Progress(
-                    sweep.count(names, cfg.io, cfg.cpus, cfg.modes, cfg.sizes, cfg.reps),
-                    cfg.duration + cfg.warmup + 0.05)
+                swept = {n for n in names if endpoints[n].mtu_links}
+                axes = (names, cfg.io, cfg.cpus, cfg.modes, cfg.sizes, cfg.reps, cfg.mtus,
+                        swept)
+                progress = Progress(sweep.count(*axes), cfg.duration + cfg.warmup + 0.05)
                 self.progress = progress
                 progress.say(f"run {rid}: {', '.join(names)}; {progress.total} reps of "
                              f"{cfg.warmup:g}+{cfg.duration:g} s; results in {self.out}")
                 for name, why in skipped.items():
                     progress.say(f"skipped {name}: {why}")
-                for task in sweep.tasks(names, cfg.io, cfg.cpus, cfg.modes, cfg.sizes,
-                                        cfg.reps):
+                for task in sweep.tasks(*axes):
                     self._rep(task, endpoints[task.point.transport], pool, writer,
                               progress, rid, sockdir, st)
                     if task.last:
@@ -256,9 +256,9 @@ class Run:
             err(f"clean-up: {e}")
 
     def _point_key(self, point, endpoints):
-        ep = endpoints[point.transport]
+        mtu = endpoints[point.transport].path_mtu(point.mtu)
         return tuple(str(x) for x in (point.transport, point.io, point.cpus, point.mode,
-                                      point.size, "" if ep.mtu is None else ep.mtu))
+                                      point.size, "" if mtu is None else mtu))
 
     def _nodelay(self, ep, mode):
         if ep.socket != "tcp":
@@ -296,6 +296,7 @@ class Run:
             else:
                 prefix = ep.client_prefix + (VERIFY_WRAP if cfg.verify else [])
                 try:
+                    ep.set_mtu(p.mtu)
                     with ep.client_target(p.cpus, srv.port) as (caddr, cport):
                         r = runner.run_client(self.binary, prefix, ep.socket, caddr,
                                               cport, p.mode, p.size, cfg.duration,
@@ -314,7 +315,7 @@ class Run:
         point = {"transport": p.transport, "socket": ep.socket, "io": p.io,
                  "cpus": p.cpus, "mode": p.mode, "size_bytes": p.size}
         row = results.make_row(rid, point, task.rep, status, record, note, nodelay,
-                               ep.mtu)
+                               ep.path_mtu(p.mtu), ep.netns_shared())
         writer.write(row)
         self.rows.append(row)
         progress.rep_done(time.monotonic() - t0)
@@ -328,11 +329,16 @@ class Run:
                     "cpus": cfg.cpus,
                     "cpu_placement": {c: cpu_placement(c) for c in cfg.cpus},
                     "reps": cfg.reps, "duration_s": cfg.duration,
-                    "warmup_s": cfg.warmup, "mtu": cfg.mtu, "nodelay": cfg.nodelay,
+                    "warmup_s": cfg.warmup,
+                    "mtu": cfg.mtus[0] if len(cfg.mtus) == 1 else cfg.mtus,
+                    "nodelay": cfg.nodelay,
                     "quick": cfg.quick, "verify": cfg.verify}
         m = meta.capture(rid, ["./run.sh"] + cfg.argv, settings, self.repo, self.binary,
                          self.out)
         m["skipped"] = dict(skipped)
+        m["counters"] = {name: {"netns": "shared" if ep.netns_shared() else "separate",
+                                "mtu_swept": bool(ep.mtu_links and len(cfg.mtus) > 1)}
+                         for name, ep in endpoints.items()}
         for name, ep in endpoints.items():
             if ep.links:
                 m["links"][name] = ep.links

@@ -4,6 +4,7 @@ nothing here touches the machine.
 
     ./run.sh --transport uds,lo,veth --size 100..64K --mode latency --reps 3
     ./run.sh --quick --no-plots --out /tmp/smoke
+    ./run.sh --transport lo,veth --mtu 1500,65535 --size 64K --cpus same,split
 """
 
 import argparse
@@ -52,10 +53,15 @@ class Config:
     out: str                    # None: results/<UTC timestamp>-<host>
     plots: bool
     quick: bool
-    mtu: int
+    mtus: list                  # link MTUs, a sweep axis of the transports that make links
     nodelay: str                # None (the C default per mode), "on", "off"
     argv: list
     verify: bool = False        # the client checks every byte (--verify)
+
+    @property
+    def mtu(self):
+        """The MTU links are made with (the first of --mtu)."""
+        return self.mtus[0]
 
 
 def parse_size(text):
@@ -122,6 +128,16 @@ def parse_int(text, what, lo, hi):
     return value
 
 
+def parse_mtus(text):
+    """'1500,9000,65535' -> [1500, 9000, 65535], in the order given, once each."""
+    out = []
+    for item in text.split(","):
+        value = parse_int(item, "--mtu", 68, 65535)
+        if value not in out:
+            out.append(value)
+    return out
+
+
 def parse_list(text, what, valid):
     items = [t.strip() for t in text.split(",")]
     out = []
@@ -171,10 +187,10 @@ def build_parser():
     p.add_argument("--quick", action="store_true",
                    help=f"smoke sweep: sizes {QUICK_SIZES}, {QUICK_REPS} reps, "
                         f"{QUICK_DURATION} s (explicit options win)")
-    p.add_argument("--mtu", metavar="N",
+    p.add_argument("--mtu", metavar="LIST",
                    help=f"MTU of the links made: veth, bridge, nat, the vxlan underlay "
-                        f"(its overlay is 50 less), macvlan/ipvlan parents "
-                        f"(default {DEFAULT_MTU})")
+                        f"(its overlay is 50 less), macvlan/ipvlan parents; a comma "
+                        f"list sweeps those transports over each (default {DEFAULT_MTU})")
     p.add_argument("--nodelay", choices=("on", "off"),
                    help="TCP_NODELAY (default: off for throughput, on for latency)")
     p.add_argument("--verify", action="store_true",
@@ -212,10 +228,10 @@ def parse(argv, io_names=IO_FALLBACK):
         if a.duration is not None else (QUICK_DURATION if a.quick else DEFAULT_DURATION)
     warmup = parse_seconds(a.warmup, "--warmup", True) \
         if a.warmup is not None else (QUICK_WARMUP if a.quick else DEFAULT_WARMUP)
-    mtu = parse_int(a.mtu, "--mtu", 68, 65535) if a.mtu is not None else DEFAULT_MTU
+    mtus = parse_mtus(a.mtu) if a.mtu is not None else [DEFAULT_MTU]
     if a.out is not None and not a.out.strip():
         raise UsageError("bad --out '': an empty path")
     return Config(transports=names, transports_explicit=explicit, sizes=sizes,
                   modes=modes, io=io, cpus=cpus, reps=reps, duration=duration,
                   warmup=warmup, out=a.out, plots=not a.no_plots, quick=a.quick,
-                  mtu=mtu, nodelay=a.nodelay, argv=list(argv), verify=a.verify)
+                  mtus=mtus, nodelay=a.nodelay, argv=list(argv), verify=a.verify)

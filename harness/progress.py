@@ -76,6 +76,16 @@ class _SafeOut:
         self._guard(self.f.flush)
 
 
+def _column_names(rows):
+    """A column per transport, or per transport and MTU where a transport was
+    swept over MTUs ("veth:mtu9000", the plots' word)."""
+    mtus = {}
+    for r in rows:
+        mtus.setdefault(r["transport"], set()).add(r.get("mtu", ""))
+    return [r["transport"] + (f":mtu{r['mtu']}" if len(mtus[r["transport"]]) > 1 else "")
+            for r in rows]
+
+
 class Progress:
     def __init__(self, total, per_task, out=None):
         self.out = _SafeOut(out or sys.stdout)
@@ -100,8 +110,9 @@ class Progress:
     def rep_started(self, point, rep, reps):
         if not self.tty:
             return
+        mtu = f" mtu={point.mtu}" if point.mtu else ""
         text = (f"[{self.done + 1}/{self.total}] {point.transport} {point.mode} "
-                f"{format_size(point.size)} io={point.io} cpus={point.cpus} "
+                f"{format_size(point.size)} io={point.io} cpus={point.cpus}{mtu} "
                 f"rep {rep}/{reps} - {fmt_secs(self._est_left())} left")
         width = shutil.get_terminal_size((100, 20)).columns - 1
         self.out.write("\r\x1b[K" + text[:width])
@@ -142,9 +153,10 @@ class Progress:
             groups.setdefault((r["io"], r["cpus"], r["mode"]), []).append(r)
         for (io, cpus, mode), rows in groups.items():
             what = "throughput, median" if mode == "throughput" else "round-trip latency, median p50"
-            transports = list(dict.fromkeys(r["transport"] for r in rows))
+            names = _column_names(rows)
+            transports = list(dict.fromkeys(names))
             sizes = sorted({int(r["size_bytes"]) for r in rows})
-            cells = {(r["transport"], int(r["size_bytes"])): fmt_primary(r) for r in rows}
+            cells = {(n, int(r["size_bytes"])): fmt_primary(r) for n, r in zip(names, rows)}
             widths = [max(len(t), 11) for t in transports]
             self.out.write(f"\n{what} (io={io}, cpus={cpus})\n")
             self.out.write(f"{'size':>6}  " + "  ".join(

@@ -11,16 +11,20 @@ Empty cells are empty strings, never 0, so plots show gaps on purpose.
 import csv
 import os
 
-from . import stats
+from . import counters, stats
 
-SCHEMA_VERSION = 2          # 2: loss_ratio (CHANGELOG.md)
+SCHEMA_VERSION = 3          # 2: loss_ratio; 3: kernel counters (CHANGELOG.md)
+
+# schema 3: per-side user/sys time, the sides' kernel counters combined, and
+# per message (harness/counters.py)
+COUNTER_COLUMNS = list(counters.COLUMNS)
 
 COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mode",
            "size_bytes", "rep", "status", "elapsed_s", "messages", "bytes",
            "bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "client_cpu_s", "server_cpu_s",
            "cpu_ns_per_msg", "client_vcsw", "client_ivcsw", "server_vcsw",
-           "server_ivcsw", "nodelay", "mtu", "loss_ratio", "note"]
+           "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS + ["note"]
 
 # Columns copied from the client's JSON record when the rep is ok.
 MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
@@ -32,7 +36,8 @@ POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu"]
 
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
                    "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
-                   "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s", "loss_ratio"]
+                   "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s", "loss_ratio"] \
+    + list(counters.PER_MSG)
 
 SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cpus",
                     "mode", "size_bytes", "nodelay", "mtu", "status", "reps",
@@ -61,9 +66,10 @@ def cell(value):
     return str(value).replace("\n", " ").replace("\r", " ")
 
 
-def make_row(run_id, point, rep, status, record, note, nodelay, mtu):
+def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_shared=True):
     """A results.csv row. point: dict with transport, socket, io, cpus, mode,
-    size_bytes; record: the client's JSON object or None."""
+    size_bytes; record: the client's JSON object or None; netns_shared: both
+    sides ran in one network namespace (how their counters combine)."""
     row = {c: "" for c in COLUMNS}
     row.update(schema_version=SCHEMA_VERSION, run_id=run_id, rep=rep,
                status=status, note=note or "", mtu=mtu, nodelay=nodelay)
@@ -72,6 +78,7 @@ def make_row(run_id, point, rep, status, record, note, nodelay, mtu):
     if status == "ok" and record:
         for k in MEASURED:
             row[k] = record.get(k)
+        row.update(counters.derive(record, point["socket"], point["cpus"], netns_shared))
     if record and record.get("nodelay") in (0, 1):
         row["nodelay"] = record["nodelay"]
     return {k: cell(v) for k, v in row.items()}

@@ -25,6 +25,7 @@ import time
 READY_TIMEOUT = 10.0
 CLIENT_TIMEOUT_S = 5.0        # the client's own --timeout (silent peer)
 STOP_TIMEOUT = 3.0
+EXIT_GRACE = 0.5              # a failed server's exit after its ready pipe closed
 _PR_SET_PDEATHSIG = 1
 
 try:
@@ -106,6 +107,11 @@ class Server:
         finally:
             os.close(r)
         if not line.startswith("ready"):
+            if self.alive():
+                try:            # a server that closed the pipe is exiting: let it
+                    self.proc.wait(timeout=EXIT_GRACE)
+                except subprocess.TimeoutExpired:
+                    pass
             why = "timed out" if line == "" and self.alive() else "exited"
             self.stop()
             detail = _tail(self.log_path)

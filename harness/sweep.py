@@ -1,11 +1,15 @@
-"""sweep - the product transports x io x cpus x modes x sizes x reps, in an
-order that interleaves transports: for each (io, cpus, mode, size) and each
-rep, every transport runs once before the next rep, so drift in the machine
-(thermal, background work) spreads evenly over the transports compared.
+"""sweep - the product transports x io x cpus x modes x sizes x reps (x the
+link MTUs, for the transports that make links), in an order that
+interleaves transports: for each (io, cpus, mode, size) and each rep, every
+transport runs once at each MTU before the next rep, so drift in the machine
+(thermal, background work) spreads evenly over the points compared.
 
     for t in tasks(["uds", "lo"], ["sync"], ["split"], ["latency"],
                    {"latency": [100, 1024]}, reps=2):
         t.point.transport, t.rep, t.last     # uds 1 False, lo 1 False, uds 2 True, ...
+    for t in tasks(["lo", "veth"], ["sync"], ["split"], ["throughput"],
+                   {"throughput": [65536]}, 1, mtus=[1500, 65535], swept={"veth"}):
+        t.point.transport, t.point.mtu       # lo None, veth 1500, veth 65535
 """
 
 import dataclasses
@@ -18,6 +22,7 @@ class Point:
     cpus: str
     mode: str
     size: int
+    mtu: int = None   # the link MTU to set first; None: the transport's own
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,16 +32,33 @@ class Task:
     last: bool        # the point's last rep: its summary is complete after it
 
 
-def tasks(transports, io, cpus, modes, sizes, reps):
-    """sizes: mode -> list of sizes. Yields Task in run order."""
+def _mtu_points(transports, mtus, swept):
+    """(transport, mtu) in run order for one rep: a transport without links
+    of its own runs once, not once per MTU."""
+    mtus = list(mtus or [None])
+    out = []
+    for i, mtu in enumerate(mtus):
+        for t in transports:
+            if t in swept:
+                out.append((t, mtu))
+            elif i == 0:
+                out.append((t, None))
+    return out
+
+
+def tasks(transports, io, cpus, modes, sizes, reps, mtus=None, swept=()):
+    """sizes: mode -> list of sizes; swept: the transports set to each of
+    mtus. Yields Task in run order."""
+    order = _mtu_points(transports, mtus, swept)
     for i in io:
         for c in cpus:
             for m in modes:
                 for s in sizes[m]:
                     for r in range(1, reps + 1):
-                        for t in transports:
-                            yield Task(Point(t, i, c, m, s), r, r == reps)
+                        for t, mtu in order:
+                            yield Task(Point(t, i, c, m, s, mtu), r, r == reps)
 
 
-def count(transports, io, cpus, modes, sizes, reps):
-    return len(transports) * len(io) * len(cpus) * reps * sum(len(sizes[m]) for m in modes)
+def count(transports, io, cpus, modes, sizes, reps, mtus=None, swept=()):
+    return (len(_mtu_points(transports, mtus, swept)) * len(io) * len(cpus) * reps
+            * sum(len(sizes[m]) for m in modes))

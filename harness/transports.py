@@ -8,6 +8,7 @@ socket kind, tcp; only this table tells them apart.
     ep.address("split")             # '198.18.0.2'
     with ep.client_target("split", srv.port) as (addr, port):
         ...                         # run the client against addr:port
+    ep.set_mtu(65535)               # every link it made, between points of an MTU sweep
 
 ctx (a Context) gives the run id, the private socket directory, the MTU of
 made links, the Topology where objects go, a Host for namespaces (the
@@ -56,6 +57,7 @@ UDP_PORT0_WRAP = ["sh", "-c", 'exec "$@" --port 0', "sh"]
 # first takes 198.18.2.0/24, others the first free 198.19.N.0/24 (N >= 2)
 NAT_SUBNETS = ["198.18.2"] + [f"198.19.{n}" for n in range(2, 256)]
 VXLAN_VNI, VXLAN_PORT = 42, 4789
+VXLAN_OVERHEAD = 50      # outer IPv4 + UDP + VXLAN + inner Ethernet headers
 
 
 def is_tcp(name):
@@ -96,6 +98,11 @@ class Endpoint:
     # server_port -> context manager yielding (addr, port) for one client;
     # None: addr and the server's own port
     activate: object = None
+    # the links made with ctx.mtu, as (netns, ifname, offset from it), each
+    # parent before its children; empty: the MTU is not the harness's to set
+    mtu_links: list = dataclasses.field(default_factory=list)
+    host: object = None      # topology.Host that runs `ip` for mtu_links
+    link_mtu: int = None     # the MTU mtu_links were last given
 
     def address(self, tag):
         """Address for one server; tag tells servers of one transport apart
@@ -120,6 +127,30 @@ class Endpoint:
         else:
             with self.activate(server_port) as target:
                 yield target
+
+    def path_mtu(self, link_mtu):
+        """The path's MTU once the links have link_mtu (None: as they are)."""
+        if not self.mtu_links or link_mtu is None:
+            return self.mtu
+        return self.mtu + link_mtu - self.link_mtu
+
+    def netns_shared(self):
+        """Both sides in one network namespace: each sees the other's packets
+        in its counters."""
+        return self.namespaces.get("server") == self.namespaces.get("client")
+
+    def set_mtu(self, mtu):
+        """Give the links made the MTU mtu (an overlay its offset less) and
+        update self.mtu, the path's. A child may not exceed its parent:
+        parents first when raising, children first when lowering.
+        TopologyError when the kernel refuses."""
+        if not self.mtu_links or mtu is None or mtu == self.link_mtu:
+            return
+        order = self.mtu_links if mtu > self.link_mtu else reversed(self.mtu_links)
+        for ns, ifname, offset in order:
+            self.host.ip(ns, "link", "set", "dev", ifname, "mtu", str(mtu + offset))
+        self.mtu += mtu - self.link_mtu
+        self.link_mtu = mtu
 
 
 class Context:
@@ -193,7 +224,8 @@ def _ip_endpoint(name, topo, server_ns, client_ns, addr, links, **kw):
                     server_prefix=server_prefix,
                     client_prefix=topo.host.ns_prefix(client_ns),
                     addr=addr, mtu=facts[dev]["mtu"], links=facts, path=path,
-                    namespaces={"server": server_ns, "client": client_ns}, **kw)
+                    namespaces={"server": server_ns, "client": client_ns},
+                    host=topo.host, **kw)
 
 
 def _veth(ctx):
@@ -210,7 +242,8 @@ def _veth(ctx):
     t.wait_oper_up(a, ia)
     t.wait_oper_up(b, ib)
     links = {ia: _link_facts(t, a, ia), ib: _link_facts(t, b, ib)}
-    return _ip_endpoint("veth", t, b, a, "198.18.0.2", links)
+    return _ip_endpoint("veth", t, b, a, "198.18.0.2", links,
+                        mtu_links=[(a, ia, 0), (b, ib, 0)])
 
 
 def _bridge(ctx):
@@ -237,7 +270,10 @@ def _bridge(ctx):
         t.wait_oper_up(ns, ifname)
     links = {i: _link_facts(t, ns, i)
              for ns, i in ((a, a0), (n, a1), (n, br), (n, b1), (b, b0))}
-    return _ip_endpoint("bridge", t, b, a, "198.18.1.2", links)
+    # the bridge's MTU was set by hand, so it no longer follows its ports
+    return _ip_endpoint("bridge", t, b, a, "198.18.1.2", links,
+                        mtu_links=[(a, a0, 0), (n, a1, 0), (n, b1, 0), (b, b0, 0),
+                                   (n, br, 0)])
 
 
 def _netns_lo(ctx):
@@ -329,7 +365,8 @@ def _nat(ctx):
     links = {i: _link_facts(t, ns, i) for ns, i in ((None, br), (None, hv), (c, cv))}
     with activate(published):      # the rules as they stand during a rep
         ep = _ip_endpoint("nat", t, c, None, host_ip, links, via=(cip, host_ip),
-                          server_addr=cip, activate=activate)
+                          server_addr=cip, activate=activate,
+                          mtu_links=[(None, hv, 0), (c, cv, 0), (None, br, 0)])
         ep.path["nat"] = {"table": f"{nft.NAT_FAMILY} {table}",
                           "published": f"{host_ip}:{published}",
                           "container": cip, "subnet": subnet, "bridge": br,
@@ -367,7 +404,9 @@ def _vxlan(ctx):
     for i in (va, vb):
         links[i].update(vni=VXLAN_VNI, dstport=VXLAN_PORT)
     links[va]["underlay"], links[vb]["underlay"] = ua, ub
-    ep = _ip_endpoint("vxlan", t, b, a, "198.18.3.2", links)
+    ep = _ip_endpoint("vxlan", t, b, a, "198.18.3.2", links,
+                      mtu_links=[(a, ua, 0), (b, ub, 0), (a, va, -VXLAN_OVERHEAD),
+                                 (b, vb, -VXLAN_OVERHEAD)])
     ep.path["underlay"] = t.path(a, "198.18.4.2")
     return ep
 
@@ -400,7 +439,9 @@ def _child_links(kind, mode, sub, p, x):
                  cb: _link_facts(t, b, cb)}
         for i in (ca, cb):
             links[i].update(parent=parent, mode=mode)
-        return _ip_endpoint(kind, t, b, a, f"{sub}.2", links)
+        return _ip_endpoint(kind, t, b, a, f"{sub}.2", links,
+                            mtu_links=[(pn, parent, 0), (pn, peer, 0), (a, ca, 0),
+                                       (b, cb, 0)])
     return setup
 
 
@@ -451,7 +492,10 @@ def setup(name, ctx):
     before_netns = ctx._netns
     marks = ctx._marks()
     try:
-        return _SETUP[name](ctx)
+        ep = _SETUP[name](ctx)
     except topology.TopologyError:
         ctx._rollback(marks, before_netns)
         raise
+    if ep.mtu_links:
+        ep.link_mtu = ctx.mtu
+    return ep

@@ -4,14 +4,15 @@
 Reads RUN_DIR/summary.csv, results.csv and meta.json (results/README.md),
 writes the data each figure needs to RUN_DIR/plotdata/*.csv, runs the static
 gnuplot script of each figure kind (plots/*.gp) on it, once per format, and
-writes RUN_DIR/report.md: figures, findings with confidence intervals, the
-summary table, the machine and settings.
+writes RUN_DIR/report.md: findings with confidence intervals, "Why" (the
+per-message costs behind the headline comparisons, plots/why.py), figures,
+the summary table, the machine and settings.
 
     python3 plots/draw.py results/20240301T120000Z-host
     python3 plots/draw.py results/R --baseline uds --size 1K
 
     $ python3 plots/draw.py tests/fixtures/run-small
-    run-small: 8 figures (svg, png), report.md
+    run-small: 10 figures (svg, png), report.md
 
 Exit: 0 ok; 1 a figure failed (the others and report.md are written);
 2 bad RUN_DIR or options; 4 gnuplot not found (report.md is still written,
@@ -29,7 +30,10 @@ import sys
 from collections import OrderedDict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import plotstats  # noqa: E402  (sibling module; this file is run as a script)
+import plotstats  # noqa: E402  (sibling modules; this file is run as a script)
+import why  # noqa: E402
+from wording import (ci_text, fx, flip, level_pct, md_escape, parse_size, si, sig,  # noqa: E402,F401
+                     size_label, sizes_text, table)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 4
 PLOTS = os.path.dirname(os.path.abspath(__file__))
@@ -43,7 +47,7 @@ CPUS_PREF = ("split", "same", "none")
 CPUS_WORDS = {"split": "split cores", "same": "same core", "none": "unpinned"}
 PERCENTILES = (("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns"),
                ("p99.9", "lat_p999_ns"), ("max", "lat_max_ns"))
-MIN_CLAIM_LEVEL = 0.90        # no finding rests on an interval of lower confidence
+MIN_CLAIM_LEVEL = plotstats.MIN_CLAIM_LEVEL
 EQUIV_MARGINS = (0.01, 0.02, 0.05)
 NOISY_CV = 0.05
 SUMMARY_NEEDS = ("transport io cpus mode size_bytes status reps_ok "
@@ -151,7 +155,8 @@ class Run:
             counts[r["transport"]][r["mtu_n"]] += 1
         for r in self.summary:
             mtus = counts[r["transport"]]
-            main = max(sorted(mtus), key=lambda m: mtus[m])
+            # the MTU with the most points, the smallest of a tie (the default 1500)
+            main = max(sorted(mtus, key=lambda m: int(m) if m else 0), key=lambda m: mtus[m])
             r["series"] = r["transport"] if r["mtu_n"] == main else "%s:mtu%s" % (r["transport"], r["mtu_n"])
 
     def points(self, mode, io=None, cpus=None):
@@ -179,58 +184,6 @@ def measured(point):
 
 
 # --------------------------------------------------------------- wording --
-
-def size_label(b):
-    for unit, mult in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if b >= mult and b % mult == 0:
-            return "%d %s" % (b // mult, unit)
-    return "%d B" % b
-
-
-def parse_size(s):
-    m = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(?:i?B)?\s*", s, re.I)
-    if not m:
-        raise ValueError(s)
-    return int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2).upper()]
-
-
-def fx(r):
-    """A ratio for prose: 2 decimals below 10."""
-    return "%.2f" % r if r < 10 else "%.1f" % r
-
-
-def level_pct(level):
-    """The confidence an interval claims: 95% if it attains it, else what it
-    attains, rounded down."""
-    return 95 if level >= 0.95 else int(math.floor(round(level * 100, 6)))
-
-
-def ci_text(r):
-    return "%d%% CI %s–%s" % (level_pct(r.level), fx(r.low), fx(r.high))
-
-
-def flip(r):
-    """The same comparison seen from the other side."""
-    return plotstats.Ratio(1 / r.ratio, 1 / r.high, 1 / r.low, r.level, r.n_b, r.n_a)
-
-
-def sig(x, digits=3):
-    if x is None:
-        return "—"
-    if x == 0:
-        return "0"
-    mag = int(math.floor(math.log10(abs(x))))
-    return "%.*f" % (max(0, digits - 1 - mag), x) if mag < digits + 3 else "%.3g" % x
-
-
-def si(x):
-    if x is None:
-        return "—"
-    for p, m in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(x) >= m:
-            return "%s %s" % (sig(x / m), p)
-    return sig(x)
-
 
 def cpu_model(meta):
     m = (meta.get("machine") or {}).get("cpu_model") or "unknown CPU"
@@ -616,6 +569,86 @@ def fig_axis_ratios(run, pd, comps):
     return figs
 
 
+STACK = (("client_user_ns_per_msg", "client user"), ("client_sys_ns_per_msg", "client sys"),
+         ("server_user_ns_per_msg", "server user"), ("server_sys_ns_per_msg", "server sys"),
+         ("softirq_ns_per_msg", "softirq"))
+
+
+def stack_row(run, point):
+    """Medians of a point's per-rep cost components, and the median of their
+    per-rep sums with its CI; None when a component is missing (schema < 3)."""
+    reps = [r for r in run.ok_reps(point) if all(num(r.get(k)) is not None for k, _ in STACK)]
+    if not reps:
+        return None
+    row = {k: plotstats.median_ci([num(r[k]) for r in reps]).median for k, _ in STACK}
+    total = plotstats.median_ci([sum(num(r[k]) for k, _ in STACK) for r in reps])
+    row.update(total_ns_per_msg_median=total.median, total_ns_per_msg_ci_low=total.low,
+               total_ns_per_msg_ci_high=total.high, reps=total.n)
+    return row
+
+
+def fig_cpustack(run, pd, size):
+    """CPU time per message at one size, stacked by where it went."""
+    figs = []
+    for mode, unit in (("throughput", "message"), ("latency", "round trip")):
+        pts = by_series([p for p in run.points(mode) if p["size"] == size and measured(p)])
+        rows = []
+        for s in series_order(pts):
+            row = stack_row(run, pts[s][size])
+            if row:
+                rows.append(dict(row, series=s))
+        if not rows:
+            continue
+        cols = ["series"] + [k for k, _ in STACK] + [
+            "total_ns_per_msg_" + x for x in ("median", "ci_low", "ci_high")]
+        data = os.path.join(pd, "cpustack-%s.csv" % mode)
+        write_plotdata(data, cols, rows)
+        bars = bars_label(r["reps"] for r in rows)
+        where = softirq_where(run.cpu)
+        figs.append(Figure(
+            "cpustack-" + mode, "cpustack.gp", data,
+            [context(run, extra=mode), unit, size_label(size), bars, where],
+            "Where the CPU time per %s goes, at %s (%s)" % (unit, size_label(size), mode),
+            "Median over the reps of each part: user and system time of the client and of the "
+            "server, and softirq time on %s (the network stack's work that no process is "
+            "billed for); the whisker is the median of the per-rep totals (%s)." % (where, bars)))
+    return figs
+
+
+def softirq_where(cpus):
+    return why.SOFTIRQ_WHERE.get(cpus, cpus)
+
+
+def mtu_comparisons(run):
+    """Each other MTU of a transport against its main one, size by size."""
+    out = []
+    for mode in run.modes():
+        for t, mtus in mtu_variants(run.points(mode)).items():
+            main = mtus[0][1]
+            for mtu, ps in mtus[1:]:
+                sizes = set(ps) | set(main)
+                pairs = {size: (ps.get(size), main.get(size)) for size in sizes}
+                a, b = "MTU %s" % mtu, "MTU %s" % mtus[0][0]
+                out.append(compare_points(run, mode, pairs, "%s, %s vs %s" % (t, a, b), a, b))
+    return out
+
+
+def mtu_variants(points):
+    """{transport: [(mtu, {size: point}), ...]} for transports measured at
+    more than one MTU, the main one (its series is the bare name) first."""
+    by_t = OrderedDict()
+    for p in points:
+        by_t.setdefault(p["transport"], OrderedDict()).setdefault(p["mtu_n"], {})[p["size"]] = p
+    out = OrderedDict()
+    for t in series_order(by_t):
+        if len(by_t[t]) < 2:
+            continue
+        main = [m for m, ps in by_t[t].items() if any(p["series"] == t for p in ps.values())]
+        rest = sorted((m for m in by_t[t] if m not in main), key=int)
+        out[t] = [(m, by_t[t][m]) for m in main + rest]
+    return out
+
+
 # --------------------------------------------------------------- findings --
 
 def judge(r):
@@ -626,10 +659,6 @@ def judge(r):
     if r.high < 1:
         return "slower"
     return "unresolved"
-
-
-def sizes_text(sizes):
-    return ", ".join(size_label(s) for s in sizes)
 
 
 def span(items, inverse=False):
@@ -751,17 +780,95 @@ def noisy_note(run, show=5):
                 len(noisy), total, NOISY_CV * 100, ":" if len(noisy) <= show else "; the worst:", listed))
 
 
+# -------------------------------------------------------------------- why --
+
+# The headline comparisons of "Why", first against second, where both are in the run.
+WHY_PAIRS = (("uds", "lo"), ("veth", "lo"), ("bridge", "veth"), ("nat", "veth"),
+             ("vxlan", "veth"), ("macvlan", "bridge"), ("ipvlan", "bridge"),
+             ("netns-lo", "lo"))
+# MTU effects at the report's size and at 64 KiB (or the largest size below
+# it): a message that spans many segments at MTU 1500 and one at 64 KiB. On
+# a 2-core VM the small size is where the MTU mattered (it caps how many
+# small writes one segment carries), not the large one (GSO carries 64 KiB
+# as one packet whatever the MTU).
+MTU_SIZE = 65536
+
+
+def at_size(run, mode, size, cpus=None):
+    """Measured points of a slice at one size, by series."""
+    return {p["series"]: p for p in run.points(mode, cpus=cpus)
+            if p["size"] == size and measured(p)}
+
+
+def side(run, point, name=None):
+    return why.Side(name or point["series"], run.ok_reps(point))
+
+
+def why_groups(run, size):
+    """[(heading, [why.Pair])]: WHY_PAIRS, then same vs split core."""
+    groups = []
+    for a, b in WHY_PAIRS:
+        pairs = []
+        for mode in run.modes():
+            pts = at_size(run, mode, size)
+            if a in pts and b in pts:
+                pairs.append(why.Pair(side(run, pts[a]), side(run, pts[b]), mode, size, run.cpu))
+        if pairs:
+            groups.append(("%s vs %s" % (a, b), pairs))
+    return groups + cpus_group(run, size)
+
+
+def cpus_group(run, size):
+    """Same core vs split cores for lo (or the first transport both have)."""
+    if not {"same", "split"} <= set(run.cpus):
+        return []
+    pairs, shown = [], None
+    for mode in run.modes():
+        same, split = at_size(run, mode, size, "same"), at_size(run, mode, size, "split")
+        both = series_order(set(same) & set(split))
+        if not both:
+            continue
+        shown = shown if shown in both else ("lo" if "lo" in both else both[0])
+        pairs.append(why.Pair(side(run, same[shown], "%s, same core" % shown),
+                              side(run, split[shown], "%s, split cores" % shown), mode, size,
+                              "mixed"))
+    return [("same core vs split cores: %s" % shown, pairs)] if pairs else []
+
+
+def mtu_sizes(common, size):
+    """The report's size and MTU_SIZE (or the largest size below it), those
+    that every MTU of a transport has."""
+    below = [s for s in common if s <= MTU_SIZE]
+    big = max(below) if below else min(common)
+    return [s for s in dict.fromkeys((size, big)) if s in common]
+
+
+def mtu_effects(run, size):
+    """why.MtuEffect per transport swept over MTUs, mode and size (see
+    mtu_sizes), with lo when present."""
+    out = []
+    for mode in run.modes():
+        variants = mtu_variants([p for p in run.points(mode) if measured(p)])
+        for t, mtus in variants.items():
+            common = set.intersection(*(set(ps) for _, ps in mtus))
+            for s in mtu_sizes(common, size) if common else []:
+                lo = at_size(run, mode, s).get("lo")
+                out.append(why.MtuEffect(
+                    t, [m for m, _ in mtus],
+                    [side(run, ps[s], "%s at MTU %s" % (t, m)) for m, ps in mtus],
+                    side(run, lo) if lo else None, mode, s, run.cpu))
+    return out
+
+
+def why_section(run, size):
+    """None for runs before schema 3: without the kernel's counters there is
+    no "why" to tell, only the CPU time the other sections show."""
+    if not any("softirq_ns_per_msg" in r for reps in run.reps.values() for r in reps):
+        return None
+    return why.section(why_groups(run, size), mtu_effects(run, size))
+
+
 # ----------------------------------------------------------------- report --
-
-def md_escape(s):
-    return str(s).replace("|", "\\|").replace("\n", " ")
-
-
-def table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
-
 
 def ci_cell(p, metric, scale, digits=3):
     lo, hi = num(p.get(metric + "_ci_low")), num(p.get(metric + "_ci_high"))
@@ -889,7 +996,8 @@ METHOD = """\
 """
 
 
-def write_report(run, path, figs, drawn, baseline, base_comps, axis_comps, size, notes):
+def write_report(run, path, figs, drawn, baseline, base_comps, axis_comps, size, notes,
+                 mtu_comps=(), why_md=None):
     m = run.meta
     title = "# ipcperf run %s\n\n%s" % (m.get("run_id") or os.path.basename(os.path.abspath(run.dir)),
                                         machine_line(m))
@@ -909,7 +1017,12 @@ def write_report(run, path, figs, drawn, baseline, base_comps, axis_comps, size,
         if d:
             title = ("%s vs %s I/O" % (c.a, c.b) if c.axis == "io" else "%s vs %s" % (c.a, c.b))
             groups.setdefault(title, []).append(d)
-    all_r = [r for c in base_comps + axis_comps for r in c.ratios.values()]
+    for c in mtu_comps:
+        d = describe(c)
+        if d:
+            groups.setdefault("MTU", []).append(d)
+    all_r = [r for c in list(base_comps) + list(axis_comps) + list(mtu_comps)
+             for r in c.ratios.values()]
     if all_r and all(r.level < MIN_CLAIM_LEVEL for r in all_r):
         groups["Comparisons"] = [
             "No comparison reaches %d%% confidence with this few reps per point (%s); "
@@ -926,6 +1039,8 @@ def write_report(run, path, figs, drawn, baseline, base_comps, axis_comps, size,
     parts.append("## Findings\n\n" + "\n\n".join(f))
     if notes:
         parts.append("\n".join("> " + n for n in notes))
+    if why_md:
+        parts.append(why_md)
     # figures
     if drawn is None:
         fig_md = ["Figures were not drawn: gnuplot was not found (`make deps` installs gnuplot-nox). "
@@ -980,7 +1095,8 @@ def parse_args(argv):
     ap.add_argument("--baseline", metavar="TRANSPORT",
                     help="reference of the speed-up figures and findings (default lo)")
     ap.add_argument("--size", metavar="SIZE",
-                    help="message size of the percentile ladder and headline findings, e.g. 100, 1K (default 100)")
+                    help="message size of the percentile ladder, the headline findings, the "
+                         "\"Why\" section and the CPU-stack figures, e.g. 100, 1K (default 100)")
     return ap.parse_args(argv)
 
 
@@ -1022,15 +1138,19 @@ def main(argv=None):
             os.remove(os.path.join(pd, f))
     base_comps = baseline_comparisons(run, baseline) if baseline else []
     axis_comps = axis_comparisons(run, "io") + axis_comparisons(run, "cpus")
+    mtu_comps = mtu_comparisons(run)
+    why_md = why_section(run, size)
     figs = (fig_throughput(run, pd) + fig_latency(run, pd)
             + (fig_speedups(run, pd, base_comps, baseline) if baseline else [])
-            + fig_cpu(run, pd) + fig_ladder(run, pd, size) + fig_axis_ratios(run, pd, axis_comps))
+            + fig_cpu(run, pd) + fig_cpustack(run, pd, size) + fig_ladder(run, pd, size)
+            + fig_axis_ratios(run, pd, axis_comps))
 
     gnuplot = shutil.which("gnuplot")
     report = os.path.join(run.dir, "report.md")
     name = os.path.basename(os.path.abspath(run.dir))
     if gnuplot is None:
-        write_report(run, report, figs, None, baseline, base_comps, axis_comps, size, notes)
+        write_report(run, report, figs, None, baseline, base_comps, axis_comps, size, notes,
+                     mtu_comps, why_md)
         print("draw.py: gnuplot not found (install gnuplot-nox, or run make deps); "
               "wrote %s without figures" % report, file=sys.stderr)
         return EXIT_UNSUPPORTED
@@ -1047,7 +1167,8 @@ def main(argv=None):
             drawn.add(fg.name)
         else:
             failed += 1
-    write_report(run, report, figs, drawn, baseline, base_comps, axis_comps, size, notes)
+    write_report(run, report, figs, drawn, baseline, base_comps, axis_comps, size, notes,
+                 mtu_comps, why_md)
     print("%s: %d figures (%s), report.md%s" % (name, len(drawn), ", ".join(FORMATS),
                                                  ", %d failed" % failed if failed else ""))
     return EXIT_FAIL if failed else EXIT_OK

@@ -26,6 +26,9 @@ import math
 import statistics
 from collections import namedtuple
 
+# No finding of the report (draw.py, why.py) rests on an interval of lower confidence.
+MIN_CLAIM_LEVEL = 0.90
+
 Ratio = namedtuple("Ratio", "ratio low high level n_a n_b")
 MedianCI = namedtuple("MedianCI", "median low high level n")
 

@@ -54,6 +54,12 @@ class TestParse(unittest.TestCase):
         c = cli.parse(["--quick", "--size", "100", "--reps", "3", "--duration", "250ms"])
         self.assertEqual((c.sizes["latency"], c.reps, c.duration), ([100], 3, 0.25))
 
+    def test_mtu_list(self):
+        c = cli.parse(["--mtu", "1500,9000,65535,9000"])
+        self.assertEqual((c.mtus, c.mtu), ([1500, 9000, 65535], 1500))
+        self.assertEqual(cli.parse(["--mtu", "9000"]).mtus, [9000])
+        self.assertEqual(cli.parse([]).mtus, [cli.DEFAULT_MTU])
+
     def test_transports(self):
         c = cli.parse(["--transport", "lo,uds,lo"])
         self.assertEqual((c.transports, c.transports_explicit), (["lo", "uds"], True))
@@ -77,6 +83,8 @@ class TestParse(unittest.TestCase):
             ("--cpus", "all"): "unknown cpus 'all'",
             ("--io", "epoll"): "unknown io 'epoll'",
             ("--mtu", "10"): "bad --mtu '10'",
+            ("--mtu", "1500,70000"): "bad --mtu '70000'",
+            ("--mtu", "1500,"): "bad --mtu ''",
             ("--nodelay", "maybe",): "invalid choice",
             ("--bogus",): "unrecognized arguments",
         }

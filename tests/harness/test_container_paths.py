@@ -16,7 +16,7 @@ import tempfile
 import time
 import unittest
 
-from harness import nft, state, sysctl, topology, transports
+from harness import meta as meta_mod, nft, results, state, sysctl, topology, transports
 from tests.harness import util
 from tests.harness.util import harness, leftovers, needs_binary, needs_root, rows
 
@@ -161,7 +161,7 @@ class TestContainerPaths(util.TempDirCase):
         self.assertEqual(len(got), len(names) * 2 * 2)
         for r in got:
             key = (r["transport"], r["mode"], r["size_bytes"])
-            self.assertEqual(r["schema_version"], "2")
+            self.assertEqual(r["schema_version"], str(results.SCHEMA_VERSION))
             self.assertEqual(r["socket"], transports.SOCKET[r["transport"]])
             if r["transport"] == "udp" and r["size_bytes"] == "65536":
                 # above the 65507-byte IPv4 datagram limit
@@ -186,7 +186,7 @@ class TestContainerPaths(util.TempDirCase):
         with open(os.path.join(out, "meta.json")) as f:
             meta = json.load(f)
         rid = meta["run_id"]
-        self.assertEqual(meta["schema_version"], 2)
+        self.assertEqual(meta["schema_version"], meta_mod.SCHEMA_VERSION)
         self.assertTrue(meta["settings"]["verify"])
         paths = meta["paths"]
         self.assertEqual(set(paths), set(names))

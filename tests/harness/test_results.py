@@ -23,11 +23,18 @@ def rep(transport, mode, status, rep_no, bps=None, p50=None, note=""):
 
 class TestRows(unittest.TestCase):
     def test_schema(self):
+        self.assertEqual(results.SCHEMA_VERSION, 3)
         self.assertEqual(results.COLUMNS[0], "schema_version")
-        self.assertEqual(len(results.COLUMNS), 32)
-        self.assertEqual(results.COLUMNS[-2:], ["loss_ratio", "note"])
+        # schema 2's 32 columns, then schema 3's 28 before note (only ever added)
+        self.assertEqual(len(results.COLUMNS), 32 + 28)
+        self.assertEqual(results.COLUMNS[30:32], ["loss_ratio", "client_user_s"])
+        self.assertEqual(results.COLUMNS[-3:], ["instructions_per_msg", "cycles_per_msg",
+                                                "note"])
         self.assertEqual(results.SUMMARY_COLUMNS[-1], "note")
-        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 4 * 12 + 1)
+        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 4 * (12 + 12) + 1)
+        # every summary metric is a results.csv column (compare reads the reps)
+        self.assertLessEqual(set(results.SUMMARY_METRICS), set(results.COLUMNS))
+        self.assertEqual(len(set(results.COLUMNS)), len(results.COLUMNS))
 
     def test_empty_cells_not_zero(self):
         r = rep("lo", "throughput", "ok", 1, bps=2e9)
@@ -113,6 +120,21 @@ class TestSweepOrder(unittest.TestCase):
         self.assertEqual([t.rep for t in ts[:6]], [1, 1, 1, 2, 2, 2])
         self.assertEqual([t.last for t in ts[:6]], [False] * 3 + [True] * 3)
         self.assertEqual(len(ts), 3 * 2 * 3)
+
+    def test_mtu_axis_only_for_transports_that_make_links(self):
+        axes = (["lo", "veth"], ["sync"], ["split"], ["throughput"], {"throughput": [65536]},
+                2, [1500, 65535], {"veth"})
+        ts = list(sweep.tasks(*axes))
+        self.assertEqual(len(ts), sweep.count(*axes))
+        self.assertEqual([(t.point.transport, t.point.mtu, t.rep) for t in ts],
+                         [("lo", None, 1), ("veth", 1500, 1), ("veth", 65535, 1),
+                          ("lo", None, 2), ("veth", 1500, 2), ("veth", 65535, 2)])
+        self.assertEqual([t.last for t in ts], [False] * 3 + [True] * 3)
+        # one MTU, or none swept: the sweep of before
+        one = list(sweep.tasks(["lo", "veth"], ["sync"], ["split"], ["latency"],
+                               {"latency": [100]}, 1, [9000], {"veth"}))
+        self.assertEqual([(t.point.transport, t.point.mtu) for t in one],
+                         [("lo", None), ("veth", 9000)])
 
 
 if __name__ == "__main__":

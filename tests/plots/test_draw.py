@@ -30,7 +30,8 @@ import draw  # noqa: E402
 import plotstats  # noqa: E402
 
 SMALL_FIGURES = ["throughput", "msgrate", "latency", "speedup-throughput", "speedup-latency",
-                 "cpu-throughput", "cpu-latency", "ladder"]
+                 "cpu-throughput", "cpu-latency", "cpustack-throughput", "cpustack-latency",
+                 "ladder"]
 OKABE_ITO = {"#0072B2", "#56B4E9", "#D55E00", "#E69F00", "#009E73", "#CC79A7", "#000000"}
 ALL_TRANSPORTS = ("uds uds-dgram lo hostip veth bridge "                 # today
                   "netns-lo nat vxlan tcp6 udp uds-seqpacket pipe shm").split()   # later
@@ -112,6 +113,9 @@ class FigureChecks:
                 self.assertIn("Xeon E5-2690 v4", text)
                 self.assertIn("Linux 6.1.0-18-amd64", text)
                 # units in the axis labels
+                if name.startswith("cpustack"):       # bars per transport, linear
+                    self.assertIn("(µs)", text)
+                    continue
                 self.assertIn("(µs, log scale)" if name.startswith(("latency", "ladder", "cpu"))
                               else "log scale)", text)
                 if name != "ladder":
