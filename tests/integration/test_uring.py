@@ -4,7 +4,7 @@ queue depths, SEND_ZC, a silent peer, pipes (not sockets: unsupported), and
 io_uring made unavailable (kernel.io_uring_disabled=2).
 
 Standard library only. Each test starts its own server with a ready pipe
-(--ready-fd, pass_fds) and stops it by its PID; every subprocess has a
+(benchlib.Server: --ready-fd, pass_fds) and stops it by its PID; every subprocess has a
 timeout. Assertions depend on what was counted and which status came back,
 never on how fast the machine is.
 
@@ -13,23 +13,21 @@ never on how fast the machine is.
 """
 import json
 import os
-import select
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / "bench" / "ipcperf"
+from tests.integration.benchlib import (BIN, MESSAGE_KINDS, Server, message_limit,
+                                        run_client)
+
 SHORT = ["--duration", "0.25", "--warmup", "0.05"]
 MIB = 1 << 20
 EXIT_UNSUPPORTED = 4
 DISABLED_SYSCTL = Path("/proc/sys/kernel/io_uring_disabled")
-PORT_KINDS = ("tcp", "udp")
+# io_uring sends and receives on sockets: pipe and shm are not among them.
 STREAM_KINDS = ("unix-stream", "tcp")
-MESSAGE_KINDS = ("unix-dgram", "unix-seqpacket", "udp")
 SOCKET_KINDS = STREAM_KINDS + MESSAGE_KINDS
 
 
@@ -41,94 +39,6 @@ def uring_skip_reason():
     if "uring" not in out.split():
         return "this ipcperf has no uring io mode"
     return None
-
-
-class Server:
-    """`with Server("tcp") as srv:` runs `ipcperf server`; srv.args addresses it."""
-
-    def __init__(self, sock, *extra):
-        self.sock = sock
-        self.extra = list(extra)
-        self.proc = None
-        self.tmp = tempfile.TemporaryDirectory(prefix="ipcp-uring-")
-        self.log_path = os.path.join(self.tmp.name, "server.log")
-
-    def __enter__(self):
-        addr = "127.0.0.1" if self.sock in PORT_KINDS else os.path.join(self.tmp.name, "s")
-        port = ["--port", "0"] if self.sock in PORT_KINDS else []
-        rfd, wfd = os.pipe()
-        try:
-            with open(self.log_path, "w") as log:
-                self.proc = subprocess.Popen(
-                    [str(BIN), "server", "--socket", self.sock, "--addr", addr, *port,
-                     "--ready-fd", str(wfd), *self.extra],
-                    pass_fds=(wfd,), stdout=subprocess.DEVNULL, stderr=log)
-            os.close(wfd)
-            wfd = -1
-            ready, _, _ = select.select([rfd], [], [], 5.0)
-            line = os.read(rfd, 100).decode().strip() if ready else ""
-        except BaseException:
-            self.stop()
-            raise
-        finally:
-            if wfd >= 0:
-                os.close(wfd)
-            os.close(rfd)
-        if not line.startswith("ready port="):
-            self.stop()
-            raise RuntimeError(f"server did not become ready: {line!r} {self.log()}")
-        self.args = ["--socket", self.sock, "--addr", addr]
-        if self.sock in PORT_KINDS:
-            self.args += ["--port", line.split("=", 1)[1]]
-        return self
-
-    def log(self):
-        try:
-            return Path(self.log_path).read_text()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGCONT)
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-
-    def __exit__(self, *exc):
-        self.stop()
-        self.tmp.cleanup()
-
-
-def run_client(args, timeout=30):
-    """Run a client with --json; returns (exit code, record, stderr)."""
-    proc = subprocess.run([str(BIN), "client", *args, "--json"], capture_output=True,
-                          text=True, timeout=timeout)
-    try:
-        record = json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError(f"no JSON record: rc={proc.returncode} "
-                             f"out={proc.stdout!r} err={proc.stderr!r}")
-    return proc.returncode, record, proc.stderr
-
-
-_limits = {}
-
-
-def message_limit(sock):
-    """The largest message of a message kind here: ask for 1 GiB and read the
-    limit from the unsupported note (unix: SO_SNDBUF as capped by
-    net.core.wmem_max; udp: the IP maximum)."""
-    if sock not in _limits:
-        with Server(sock) as srv:
-            rc, rec, _ = run_client(srv.args + ["--mode", "latency", "--size", "1G"])
-        if rc != EXIT_UNSUPPORTED or "limit of " not in rec["note"]:
-            raise RuntimeError(f"unexpected answer for an oversized message: {rc} {rec}")
-        _limits[sock] = int(rec["note"].split("limit of ")[1].split()[0])
-    return _limits[sock]
 
 
 @unittest.skipIf(uring_skip_reason(), uring_skip_reason())
