@@ -49,6 +49,24 @@ def run_draw(run_dir, *args, env=None):
                           timeout=300, env=env)
 
 
+class DrawnFixture:
+    """Mixin: copy tests/fixtures/<FIXTURE>, draw it once for the class with
+    DRAW_ARGS, keep the result (proc, rundir, report), remove it after."""
+    FIXTURE = None
+    DRAW_ARGS = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp, cls.rundir = copy_fixture(cls.FIXTURE)
+        cls.proc = run_draw(cls.rundir, *cls.DRAW_ARGS)
+        with open(os.path.join(cls.rundir, "report.md")) as f:
+            cls.report = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+
 def png_size(path):
     """(width, height) of a PNG whose signature and IHDR chunk are valid."""
     with open(path, "rb") as f:
@@ -123,17 +141,8 @@ class FigureChecks:
 
 
 @unittest.skipUnless(GNUPLOT, "gnuplot not installed")
-class SmallRun(unittest.TestCase, FigureChecks):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp, cls.rundir = copy_fixture("run-small")
-        cls.proc = run_draw(cls.rundir)
-        with open(os.path.join(cls.rundir, "report.md")) as f:
-            cls.report = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp)
+class SmallRun(DrawnFixture, FigureChecks, unittest.TestCase):
+    FIXTURE = "run-small"
 
     def test_exit_and_quiet(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
@@ -198,20 +207,11 @@ class SmallRun(unittest.TestCase, FigureChecks):
 
 
 @unittest.skipUnless(GNUPLOT, "gnuplot not installed")
-class GapsRun(unittest.TestCase, FigureChecks):
+class GapsRun(DrawnFixture, FigureChecks, unittest.TestCase):
     """uds-dgram unsupported at 1 MiB and 4 MiB, lo latency at 64 KiB failed,
     lo throughput at 100 B partial, veth (and others) skipped."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp, cls.rundir = copy_fixture("run-gaps")
-        cls.proc = run_draw(cls.rundir)
-        with open(os.path.join(cls.rundir, "report.md")) as f:
-            cls.report = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp)
+    FIXTURE = "run-gaps"
 
     def test_draws_without_error(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
@@ -268,19 +268,11 @@ class GapsRun(unittest.TestCase, FigureChecks):
 
 
 @unittest.skipUnless(GNUPLOT, "gnuplot not installed")
-class AxesRun(unittest.TestCase, FigureChecks):
+class AxesRun(DrawnFixture, FigureChecks, unittest.TestCase):
     """io sync,uring and cpus split,same: the ratio figures."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp, cls.rundir = copy_fixture("run-axes")
-        cls.proc = run_draw(cls.rundir, "--baseline", "uds", "--size", "64KiB")
-        with open(os.path.join(cls.rundir, "report.md")) as f:
-            cls.report = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp)
+    FIXTURE = "run-axes"
+    DRAW_ARGS = ("--baseline", "uds", "--size", "64KiB")
 
     def test_ratio_figures(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)

@@ -12,8 +12,8 @@ import sys
 import tempfile
 import unittest
 
-from tests.plots.test_draw import (FIXTURES, GNUPLOT, ROOT, copy_fixture, png_size, read_csv,
-                                   run_draw, svg_text)
+from tests.plots.test_draw import (FIXTURES, GNUPLOT, ROOT, DrawnFixture, copy_fixture,
+                                   png_size, read_csv, run_draw, svg_text)
 
 sys.path.insert(0, os.path.join(ROOT, "plots"))
 import plotstats  # noqa: E402
@@ -44,17 +44,8 @@ def sentence_of(text):
 
 
 @unittest.skipUnless(GNUPLOT, "gnuplot not installed")
-class WhyRun(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp, cls.rundir = copy_fixture("run-why")
-        cls.proc = run_draw(cls.rundir)
-        with open(os.path.join(cls.rundir, "report.md")) as f:
-            cls.report = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp)
+class WhyRun(DrawnFixture, unittest.TestCase):
+    FIXTURE = "run-why"
 
     def test_draws(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
