@@ -228,17 +228,24 @@ def _ip_endpoint(name, topo, server_ns, client_ns, addr, links, **kw):
                     host=topo.host, **kw)
 
 
+def _joined_pair(t, ctx, end_a, end_b):
+    """Two new namespaces joined by one veth pair, each end (netns, ifname,
+    cidr) addressed and up: veth's path, and vxlan's underlay."""
+    (a, ia, cidr_a), (b, ib, cidr_b) = end_a, end_b
+    t.add_netns(a)
+    t.add_netns(b)
+    t.add_veth(ia, a, ib, b, mtu=ctx.mtu)
+    t.add_addr(a, ia, cidr_a)
+    t.add_addr(b, ib, cidr_b)
+    t.link_up(a, ia)
+    t.link_up(b, ib)
+
+
 def _veth(ctx):
     t = ctx.netns_topology()
     a, b = ctx.name("va"), ctx.name("vb")
     ia, ib = ctx.name("v0"), ctx.name("v1")
-    t.add_netns(a)
-    t.add_netns(b)
-    t.add_veth(ia, a, ib, b, mtu=ctx.mtu)
-    t.add_addr(a, ia, "198.18.0.1/24")
-    t.add_addr(b, ib, "198.18.0.2/24")
-    t.link_up(a, ia)
-    t.link_up(b, ib)
+    _joined_pair(t, ctx, (a, ia, "198.18.0.1/24"), (b, ib, "198.18.0.2/24"))
     t.wait_oper_up(a, ia)
     t.wait_oper_up(b, ib)
     links = {ia: _link_facts(t, a, ia), ib: _link_facts(t, b, ib)}
@@ -385,13 +392,7 @@ def _vxlan(ctx):
     t = ctx.netns_topology()
     a, b = ctx.name("xa"), ctx.name("xb")
     ua, ub, va, vb = ctx.name("x0"), ctx.name("x1"), ctx.name("xv0"), ctx.name("xv1")
-    t.add_netns(a)
-    t.add_netns(b)
-    t.add_veth(ua, a, ub, b, mtu=ctx.mtu)
-    t.add_addr(a, ua, "198.18.4.1/24")
-    t.add_addr(b, ub, "198.18.4.2/24")
-    t.link_up(a, ua)
-    t.link_up(b, ub)
+    _joined_pair(t, ctx, (a, ua, "198.18.4.1/24"), (b, ub, "198.18.4.2/24"))
     t.add_vxlan(a, va, VXLAN_VNI, "198.18.4.1", "198.18.4.2", ua, VXLAN_PORT)
     t.add_vxlan(b, vb, VXLAN_VNI, "198.18.4.2", "198.18.4.1", ub, VXLAN_PORT)
     t.add_addr(a, va, "198.18.3.1/24")
