@@ -259,16 +259,8 @@ class TestContainerPaths(util.TempDirCase):
         """nat's bridge is in the host namespace: concurrent runs must not
         share its subnet, table, published port or the ip_forward record."""
         args = ["--transport", "nat,lo", "--size", "100", "--reps", "2"] + FAST
-        a = util.start(args + ["--out", self.out("a")])
-        b = util.start(args + ["--out", self.out("b")])
-        try:
-            ea = a.communicate(timeout=120)[1]
-            eb = b.communicate(timeout=120)[1]
-        finally:
-            for p in (a, b):
-                if p.poll() is None:
-                    p.kill()
-        self.assertEqual((a.returncode, b.returncode), (0, 0),
+        (rca, ea), (rcb, eb) = util.run_together(args, [self.out("a"), self.out("b")])
+        self.assertEqual((rca, rcb), (0, 0),
                          ea + eb + errors(self.out("a")) + errors(self.out("b")))
         nets = []
         for d in ("a", "b"):

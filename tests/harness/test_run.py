@@ -134,17 +134,9 @@ class TestConcurrent(util.TempDirCase):
     def test_two_runs_at_once(self):
         args = ["--transport", "uds,uds-dgram,lo,veth,bridge", "--size", "100",
                 "--reps", "2"] + FAST
-        a = util.start(args + ["--out", self.out("a")])
-        b = util.start(args + ["--out", self.out("b")])
-        try:
-            ea = a.communicate(timeout=120)[1]
-            eb = b.communicate(timeout=120)[1]
-        finally:
-            for p in (a, b):
-                if p.poll() is None:
-                    p.kill()
-        self.assertEqual(a.returncode, 0, ea)
-        self.assertEqual(b.returncode, 0, eb)
+        (rca, ea), (rcb, eb) = util.run_together(args, [self.out("a"), self.out("b")])
+        self.assertEqual(rca, 0, ea)
+        self.assertEqual(rcb, 0, eb)
         ra, rb = util.run_id(self.out("a")), util.run_id(self.out("b"))
         self.assertNotEqual(ra, rb)
         for d in ("a", "b"):

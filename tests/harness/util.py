@@ -39,6 +39,19 @@ def start(args, **kw):
                             stdin=subprocess.DEVNULL, **kw)
 
 
+def run_together(args, outs, timeout=120):
+    """Start one harness per --out at once, wait for all; returns
+    [(returncode, stderr)], killing any still running on the way out."""
+    procs = [start(args + ["--out", out]) for out in outs]
+    try:
+        errs = [p.communicate(timeout=timeout)[1] for p in procs]
+        return [(p.returncode, err) for p, err in zip(procs, errs)]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+
+
 def rows(run_dir, name="results.csv"):
     with open(os.path.join(run_dir, name), newline="") as f:
         return list(csv.DictReader(f))
