@@ -16,7 +16,7 @@ the host's own). Every command has a timeout; failures are TopologyError.
 
 import json
 
-from .topology import TopologyError, run
+from .command import TopologyError, run
 
 NAT_FAMILY = "ip"
 

@@ -20,7 +20,7 @@ import fcntl
 import os
 
 from . import state
-from .topology import TopologyError
+from .command import TopologyError
 
 KEY = "sysctls"          # in the state file: {name: {"orig": v, "set": v}}
 PROC_SYS = "/proc/sys"   # tests point this at a directory of their own

@@ -24,32 +24,9 @@ import select
 import subprocess
 import time
 
-CMD_TIMEOUT = 15
-
-
-class TopologyError(Exception):
-    """A topology operation failed; the message is one line."""
-
-
-def _one_line(text):
-    lines = [l.strip() for l in (text or "").strip().splitlines() if l.strip()]
-    return lines[-1] if lines else ""
-
-
-def run(argv, timeout=CMD_TIMEOUT, check=True, input=None):
-    """Run argv, capture text output; TopologyError on failure or timeout.
-    input: text for its stdin (else it reads none)."""
-    try:
-        p = subprocess.run(argv, stdin=None if input is not None else subprocess.DEVNULL,
-                           input=input, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise TopologyError(f"'{' '.join(argv)}' timed out after {timeout} s") from None
-    except OSError as e:
-        raise TopologyError(f"cannot run {argv[0]}: {e.strerror}") from None
-    if check and p.returncode != 0:
-        raise TopologyError(f"'{' '.join(argv)}' failed: "
-                            f"{_one_line(p.stderr) or 'exit %d' % p.returncode}")
-    return p
+from . import nft
+# TopologyError is re-exported: callers of topology catch it as topology.TopologyError
+from .command import CMD_TIMEOUT, TopologyError, one_line, run  # noqa: F401
 
 
 class Host:
@@ -106,7 +83,7 @@ class UserNamespace:
         if line.strip() != b"ready":
             self.close()                     # reaps it, so stderr is complete
             err = self.proc.stderr.read() if ready or self.proc.returncode else b""
-            reason = _one_line(err.decode(errors="replace")) or \
+            reason = one_line(err.decode(errors="replace")) or \
                 ("no answer" if ready else f"no answer in {self.timeout} s")
             raise TopologyError(f"user namespace unavailable: {reason}")
         return Host(["nsenter", "--preserve-credentials", "-t", str(self.proc.pid),
@@ -209,7 +186,7 @@ class Topology:
         becomes a TopologyError that says so."""
         p = self.host.ip(ns, "link", "add", "name", name, *args, check=False)
         if p.returncode != 0:
-            why = _one_line(p.stderr) or f"exit {p.returncode}"
+            why = one_line(p.stderr) or f"exit {p.returncode}"
             if "unknown device type" in why.lower() or "not supported" in why.lower():
                 raise TopologyError(f"this kernel has no {kind} link type "
                                     f"('ip link add type {kind}': {why})")
@@ -231,13 +208,11 @@ class Topology:
     def add_nft(self, ns, family, name, text):
         """Load an nftables table (text holds the whole table, replacing any
         of that name) in ns; removed by exact name with the topology."""
-        from . import nft
         prefix = self.host.ns_prefix(ns)
         self.defer(nft.delete, prefix, family, name)
         nft.load(prefix, text)
 
     def del_nft(self, ns, family, name):
-        from . import nft
         nft.delete(self.host.ns_prefix(ns), family, name)
 
     def set_master(self, ns, ifname, bridge):
@@ -303,7 +278,6 @@ class Topology:
         way (nftables tables, conntrack). via: (addr, src) of a second
         lookup after a DNAT rewrites the destination, whose device is then
         the egress."""
-        from . import nft
         route = self.route_get(ns, addr)
         out = {"netns": ns, "dst": addr, "route": route}
         dev = route.get("dev")
@@ -363,7 +337,6 @@ def list_named(prefix, host=None):
         name = link.get("ifname", "")
         if name.startswith(prefix):
             found.append(("link", name))
-    from . import nft
     for family, name in nft.tables(host.prefix):
         if name.startswith(prefix):
             found.append(("nft", f"{family} {name}"))
@@ -389,7 +362,6 @@ def sweep_stale(prefix, is_alive, host=None):
         if alive[rid]:
             continue
         if kind == "nft":
-            from . import nft
             family, table = name.split()
             try:
                 nft.delete(host.prefix, family, table)
