@@ -22,11 +22,10 @@ within it, "unchanged". Points in one run only are listed ("only in base",
 "only in new"); points whose status is not ok are listed with that status.
 Exit: 0 nothing regressed, 1 something did, 2 bad usage or input (one line).
 
-The test is exact (the permutation distribution of the rank sum, ties as
-midranks) up to EXACT_MAX_N values in all, which covers every sane --reps;
-beyond that the normal approximation with tie correction. With 5 reps a side
-the smallest two-sided p is 2/252 = 0.008; with 2 (./run.sh --quick) it is
-1/3, so a quick run can never prove a regression, and compare says so.
+The test is harness/stats.py's mann_whitney_u (exact up to 60 values in
+all). With 5 reps a side the smallest two-sided p is 2/252 = 0.008; with 2
+(./run.sh --quick) it is 1/3, so a quick run can never prove a regression,
+and compare says so.
 
 Reads results.csv (the reps) and summary.csv (the points and their status)
 of each run, schema_version 1 to 3 (results/README.md, CHANGELOG.md);
@@ -73,7 +72,6 @@ def columns_of(version, columns):
     return [c for c in columns if _since(c) <= version]
 RESULT_STATUSES = ("ok", "unsupported", "error")
 SUMMARY_STATUSES = ("ok", "partial", "unsupported", "error")
-EXACT_MAX_N = 60
 # meta.json fields that make two runs incomparable when they differ
 SETTINGS_TO_MATCH = ("duration_s", "warmup_s", "mtu", "nodelay")
 MACHINE_TO_MATCH = ("cpu_model", "cpus")
@@ -83,91 +81,6 @@ VERDICTS = ("regressed", "improved", "noisy", "unchanged")
 
 class InputError(Exception):
     """Bad usage or input: exit 2 with this one-line message."""
-
-
-# ---------------------------------------------------------------- statistics
-
-def _doubled_midranks(xs, ys):
-    """-> (scores, in_x): twice the midrank of every pooled value (integers,
-    so that sums stay exact) and whether it came from xs."""
-    pooled = sorted([(v, True) for v in xs] + [(v, False) for v in ys],
-                    key=lambda t: t[0])
-    n = len(pooled)
-    scores = [0] * n
-    i = 0
-    while i < n:
-        j = i
-        while j + 1 < n and pooled[j + 1][0] == pooled[i][0]:
-            j += 1
-        for k in range(i, j + 1):       # ranks i+1 .. j+1 share (i+j+2)/2
-            scores[k] = i + j + 2
-        i = j + 1
-    return scores, [p[1] for p in pooled]
-
-
-def _rank_sum_counts(scores, k):
-    """{sum: ways} of choosing k of the scores: the permutation distribution
-    of a rank sum, ties included."""
-    ways = [dict() for _ in range(k + 1)]
-    ways[0][0] = 1
-    for used, sc in enumerate(scores, 1):
-        for j in range(min(k, used), 0, -1):
-            dst = ways[j]
-            for s, c in ways[j - 1].items():
-                dst[s + sc] = dst.get(s + sc, 0) + c
-    return ways[k]
-
-
-def mann_whitney_u(xs, ys):
-    """Two-sided Mann-Whitney U test of xs against ys -> (u, p).
-
-    u is the U statistic of xs (pairs x > y, plus half the ties), p the
-    probability under "same distribution" of a rank sum at least as far from
-    its mean as the one observed. Exact up to EXACT_MAX_N values in all
-    (ties as midranks, conditional on the ties seen), otherwise normal with
-    tie and continuity corrections.
-
-        >>> mann_whitney_u([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])
-        (0.0, 0.007936507936507936)
-    """
-    n1, n2 = len(xs), len(ys)
-    if n1 == 0 or n2 == 0:
-        raise ValueError("Mann-Whitney U needs values on both sides")
-    n = n1 + n2
-    scores, in_x = _doubled_midranks(xs, ys)
-    w2 = sum(sc for sc, x in zip(scores, in_x) if x)     # 2 x rank sum of xs
-    u = w2 / 2 - n1 * (n1 + 1) / 2
-    mean2 = n1 * (n + 1)                                  # 2 x its mean
-    dev2 = abs(w2 - mean2)
-    if dev2 == 0:
-        return u, 1.0
-    if n <= EXACT_MAX_N:
-        k = min(n1, n2)     # the distribution of the smaller side is cheaper
-        if k != n1:
-            w2k = sum(sc for sc, x in zip(scores, in_x) if not x)
-            dev2 = abs(w2k - k * (n + 1))
-        counts = _rank_sum_counts(scores, k)
-        mean2k = k * (n + 1)
-        extreme = sum(c for s, c in counts.items() if abs(s - mean2k) >= dev2)
-        return u, min(1.0, extreme / math.comb(n, k))
-    # normal approximation; the tie correction uses the tie group sizes
-    groups = {}
-    for sc in scores:
-        groups[sc] = groups.get(sc, 0) + 1
-    tie = sum(t ** 3 - t for t in groups.values())
-    var = n1 * n2 / 12 * ((n + 1) - tie / (n * (n - 1)))
-    if var <= 0:
-        return u, 1.0
-    z = max(0.0, abs(u - n1 * n2 / 2) - 0.5) / math.sqrt(var)
-    return u, min(1.0, math.erfc(z / math.sqrt(2)))
-
-
-def smallest_p(n1, n2):
-    """The smallest two-sided p the exact test can give n1 vs n2 distinct
-    values: both orders of complete separation, 2 / C(n1+n2, n1)."""
-    if n1 == 0 or n2 == 0:
-        return 1.0
-    return min(1.0, 2 / math.comb(n1 + n2, n1))
 
 
 # ---------------------------------------------------------------- input
@@ -489,7 +402,7 @@ def compare_point(key, b, n, metric, threshold, alpha):
         row.change = 0.0 if row.new == 0 else math.copysign(math.inf, row.new)
     else:
         row.change = (row.new - row.base) / abs(row.base) * 100
-    _, row.p = mann_whitney_u(bv, nv)
+    _, row.p = stats.mann_whitney_u(bv, nv)
     higher = metric in HIGHER_IS_BETTER
     worse = row.change < -threshold if higher else row.change > threshold
     better = row.change > threshold if higher else row.change < -threshold
@@ -502,7 +415,7 @@ def compare_point(key, b, n, metric, threshold, alpha):
         row.verdict = "unchanged"
     if row.verdict == "noisy":
         extra = f"{'worse' if worse else 'better'} but p >= {alpha:g}"
-        if smallest_p(len(bv), len(nv)) >= alpha:
+        if stats.smallest_p(len(bv), len(nv)) >= alpha:
             extra += f" ({len(bv)} vs {len(nv)} reps can never reach it)"
         row.note = (row.note + "; " if row.note else "") + extra
     return row
@@ -579,10 +492,10 @@ def warnings(base, new, rows, alpha):
                     out.append(f"base and new differ in {section}.{f} ({bs[f]} vs "
                                f"{ns[f]}): the runs may not be comparable")
     short = sorted({(r.n_base, r.n_new) for r in rows
-                    if r.n_base and r.n_new and smallest_p(r.n_base, r.n_new) >= alpha})
+                    if r.n_base and r.n_new and stats.smallest_p(r.n_base, r.n_new) >= alpha})
     for nb, nn in short:
         out.append(f"with {nb} vs {nn} reps no change can reach p < {alpha:g} (the "
-                   f"smallest p is {smallest_p(nb, nn):.3g}): those points can only be "
+                   f"smallest p is {stats.smallest_p(nb, nn):.3g}): those points can only be "
                    "'noisy' or 'unchanged'; use 5 reps a side (4 at least)")
     return out
 

@@ -29,10 +29,13 @@ import subprocess
 import sys
 from collections import OrderedDict
 
+# the sibling modules, and the repository root for the harness's analysis modules
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import plotstats  # noqa: E402  (sibling modules; this file is run as a script)
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import stats  # noqa: E402
+from harness.stats import flip  # noqa: E402
 import why  # noqa: E402
-from wording import (ci_text, fx, flip, level_pct, md_escape, parse_size, si, sig,  # noqa: E402,F401
+from wording import (ci_text, fx, level_pct, md_escape, parse_size, si, sig,  # noqa: E402,F401
                      size_label, sizes_text, table)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 4
@@ -47,7 +50,7 @@ CPUS_PREF = ("split", "same", "none")
 CPUS_WORDS = {"split": "split cores", "same": "same core", "none": "unpinned"}
 PERCENTILES = (("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns"),
                ("p99.9", "lat_p999_ns"), ("max", "lat_max_ns"))
-MIN_CLAIM_LEVEL = plotstats.MIN_CLAIM_LEVEL
+MIN_CLAIM_LEVEL = stats.MIN_CLAIM_LEVEL
 EQUIV_MARGINS = (0.01, 0.02, 0.05)
 NOISY_CV = 0.05
 SUMMARY_NEEDS = ("transport io cpus mode size_bytes status reps_ok "
@@ -390,7 +393,7 @@ def cpu_per_msg(run, point):
             cpu, msgs = num(r.get(side + "_cpu_s")), num(r.get("messages"))
             if cpu is not None and msgs:
                 xs.append(cpu * 1e9 / msgs)
-        out[side] = plotstats.median_ci(xs) if xs else None
+        out[side] = stats.median_ci(xs) if xs else None
     return out
 
 
@@ -445,7 +448,7 @@ def speedup(run, a, b, mode):
     va, vb = [x for x in va if x], [x for x in vb if x]
     if not va or not vb:
         return None
-    return plotstats.ratio_ci(va, vb) if higher_better else plotstats.ratio_ci(vb, va)
+    return stats.ratio_ci(va, vb) if higher_better else stats.ratio_ci(vb, va)
 
 
 class Comparison:
@@ -580,8 +583,8 @@ def stack_row(run, point):
     reps = [r for r in run.ok_reps(point) if all(num(r.get(k)) is not None for k, _ in STACK)]
     if not reps:
         return None
-    row = {k: plotstats.median_ci([num(r[k]) for r in reps]).median for k, _ in STACK}
-    total = plotstats.median_ci([sum(num(r[k]) for k, _ in STACK) for r in reps])
+    row = {k: stats.median_ci([num(r[k]) for r in reps]).median for k, _ in STACK}
+    total = stats.median_ci([sum(num(r[k]) for k, _ in STACK) for r in reps])
     row.update(total_ns_per_msg_median=total.median, total_ns_per_msg_ci_low=total.low,
                total_ns_per_msg_ci_high=total.high, reps=total.n)
     return row

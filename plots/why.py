@@ -14,7 +14,7 @@ it. draw.py chooses the comparisons; this module only reads their reps.
     # message veth sends 23.5× more TCP data segments (95% CI 23.1–24.0) and ...
 
 Every ratio is A ÷ B of two sets of reps with the Mann-Whitney interval of
-plotstats.ratio_ci; a ratio counts as a difference only when its interval
+stats.ratio_ci; a ratio counts as a difference only when its interval
 reaches MIN_CLAIM_LEVEL and excludes 1, and a cost is named as a reason only
 when its interval also clears REASON_MARGIN. A counter that is 0 in some rep
 has no ratio (its cell says —); where one side counted some in every rep and
@@ -24,10 +24,11 @@ instead ("only veth").
 import math
 from collections import namedtuple
 
-import plotstats
-from wording import ci_text, flip, fx, sig, size_label, table
+from harness import stats
+from harness.stats import flip
+from wording import ci_text, fx, sig, size_label, table
 
-MIN_CLAIM_LEVEL = plotstats.MIN_CLAIM_LEVEL
+MIN_CLAIM_LEVEL = stats.MIN_CLAIM_LEVEL
 # A cost is given as a reason only when its whole interval lies beyond ±5%:
 # a counter that differs by 0.3% with confidence explains nothing.
 REASON_MARGIN = 0.05
@@ -123,7 +124,7 @@ def ratio(a, b):
     or a value that is not above 0 (a ratio to 0 means nothing)."""
     if not a or not b or min(a) <= 0 or min(b) <= 0:
         return None
-    return plotstats.ratio_ci(a, b)
+    return stats.ratio_ci(a, b)
 
 
 def verdict(r, margin=0.0):
@@ -151,7 +152,7 @@ def only_one(a, b):
 
 
 def median(xs):
-    return plotstats.median_ci(xs).median if xs else None
+    return stats.median_ci(xs).median if xs else None
 
 
 TCP_FAMILIES = ("segments", "retransmits")

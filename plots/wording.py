@@ -7,8 +7,6 @@ intervals, significant digits, Markdown tables. Shared by draw.py and why.py.
 import math
 import re
 
-import plotstats
-
 
 def size_label(b):
     for unit, mult in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
@@ -44,11 +42,6 @@ def level_pct(level):
 
 def ci_text(r):
     return "%d%% CI %s–%s" % (level_pct(r.level), fx(r.low), fx(r.high))
-
-
-def flip(r):
-    """The same comparison seen from the other side."""
-    return plotstats.Ratio(1 / r.ratio, 1 / r.high, 1 / r.low, r.level, r.n_b, r.n_a)
 
 
 def sig(x, digits=3):

@@ -1,12 +1,11 @@
 """scripts/compare on synthetic runs (tests/compare/fixtures/runs.py writes
-them with the harness's own CSV writers) and the Mann-Whitney U test against
-hand-computed values.
+them with the harness's own CSV writers); its Mann-Whitney U test is
+harness/stats.py's, tested in tests/harness/test_stats.py.
 
     python3 -m unittest discover -s tests/compare -t .
 """
 
 import io
-import math
 import os
 import shutil
 import subprocess
@@ -44,91 +43,6 @@ def verdicts(text):
                 got[cols[0]] = v
                 break
     return got
-
-
-class TestMannWhitney(unittest.TestCase):
-    """Values computed by hand from the permutation distribution."""
-
-    def test_complete_separation_5_vs_5(self):
-        # 2 of the C(10,5) = 252 splits are this extreme: p = 2/252
-        u, p = compare.mann_whitney_u([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])
-        self.assertEqual(u, 0)
-        self.assertAlmostEqual(p, 2 / 252, places=12)
-        u, p = compare.mann_whitney_u([6, 7, 8, 9, 10], [1, 2, 3, 4, 5])
-        self.assertEqual(u, 25)
-        self.assertAlmostEqual(p, 2 / 252, places=12)
-
-    def test_2_vs_2_cannot_reach_005(self):
-        u, p = compare.mann_whitney_u([1, 2], [3, 4])
-        self.assertEqual((u, p), (0, 1 / 3))
-        self.assertAlmostEqual(compare.smallest_p(2, 2), 1 / 3)
-        self.assertAlmostEqual(compare.smallest_p(5, 5), 2 / 252)
-        self.assertAlmostEqual(compare.smallest_p(4, 4), 2 / 70)
-
-    def test_u_2_of_5_vs_5(self):
-        # U = 2 (7 beats 5 and 6); P(U <= 2) = (1 + 1 + 2) / 252, doubled
-        u, p = compare.mann_whitney_u([1, 2, 3, 4, 7], [5, 6, 8, 9, 10])
-        self.assertEqual(u, 2)
-        self.assertAlmostEqual(p, 8 / 252, places=12)
-
-    def test_u_4_of_5_vs_5_not_significant(self):
-        # P(U <= 4) = (1 + 1 + 2 + 3 + 5) / 252 = 12/252, doubled: 0.095
-        u, p = compare.mann_whitney_u([1, 2, 3, 6, 7], [4, 5, 8, 9, 10])
-        self.assertEqual(u, 4)
-        self.assertAlmostEqual(p, 24 / 252, places=12)
-
-    def test_unequal_sizes(self):
-        # 3 vs 5, separated: 2 / C(8,3) = 2/56
-        u, p = compare.mann_whitney_u([1, 2, 3], [4, 5, 6, 7, 8])
-        self.assertEqual(u, 0)
-        self.assertAlmostEqual(p, 2 / 56, places=12)
-        u2, p2 = compare.mann_whitney_u([4, 5, 6, 7, 8], [1, 2, 3])
-        self.assertEqual(u2, 15)
-        self.assertAlmostEqual(p2, p, places=12)
-
-    def test_ties_midranks(self):
-        # pooled 1x 2x 2x 2y 3y 4y: ranks 1, 3, 3, 3, 5, 6; rank sum of x = 7,
-        # U = 7 - 6 = 1. Of the 20 ways to pick 3 of the ranks, 3 sum to 7
-        # ({1,3,3}) and 3 to 14 ({3,5,6}), the only sums >= 3.5 from 10.5.
-        u, p = compare.mann_whitney_u([1, 2, 2], [2, 3, 4])
-        self.assertEqual(u, 1)
-        self.assertAlmostEqual(p, 6 / 20, places=12)
-
-    def test_all_equal(self):
-        self.assertEqual(compare.mann_whitney_u([5, 5, 5], [5, 5]), (3.0, 1.0))
-
-    def test_identical_samples(self):
-        u, p = compare.mann_whitney_u([1, 2, 3, 4, 5], [1, 2, 3, 4, 5])
-        self.assertEqual(u, 12.5)
-        self.assertEqual(p, 1.0)
-
-    def test_normal_approximation_beyond_exact(self):
-        # 40 vs 40 (80 values > EXACT_MAX_N): xs 0..39, ys 20..59, 20 ties of 2.
-        # U = sum over x = 20..39 of (x - 20 + 0.5) = 200; mean 800;
-        # var = 1600/12 * (81 - 20*6/(80*79)) = 10797.47; z = 599.5/103.91
-        u, p = compare.mann_whitney_u(list(range(40)), list(range(20, 60)))
-        self.assertEqual(u, 200)
-        var = 1600 / 12 * (81 - 120 / 6320)
-        z = 599.5 / math.sqrt(var)
-        self.assertAlmostEqual(z, 5.7694, places=3)
-        self.assertAlmostEqual(p, math.erfc(z / math.sqrt(2)), places=15)
-        self.assertLess(p, 1e-7)
-
-    def test_exact_and_normal_agree_roughly(self):
-        xs = [1.0 + 0.01 * i for i in range(30)]
-        ys = [1.12 + 0.01 * i for i in range(30)]
-        _, exact = compare.mann_whitney_u(xs, ys)
-        saved = compare.EXACT_MAX_N
-        compare.EXACT_MAX_N = 0
-        try:
-            _, approx = compare.mann_whitney_u(xs, ys)
-        finally:
-            compare.EXACT_MAX_N = saved
-        self.assertLess(abs(exact - approx), 0.01)
-
-    def test_empty_side(self):
-        with self.assertRaises(ValueError):
-            compare.mann_whitney_u([], [1])
 
 
 class FixtureCase(unittest.TestCase):

@@ -1,4 +1,6 @@
-"""Statistics of the summary against values computed by hand."""
+"""harness/stats.py against values computed by hand: the summary of a point
+(median, its interval, CV), the Mann-Whitney test and distribution, and the
+ratio interval."""
 
 import math
 import unittest
@@ -53,6 +55,175 @@ class TestCV(unittest.TestCase):
         self.assertIsNone(stats.cv([]))
         self.assertIsNone(stats.cv([0, 0]))
         self.assertEqual(stats.cv([3, 3, 3]), 0)
+
+
+class TestMannWhitneyCDF(unittest.TestCase):
+    def test_counts_3_3(self):
+        # U for 3 vs 3: the 20 arrangements give U = 0..9 with counts
+        # 1 1 2 3 3 3 3 2 1 1 (a standard table)
+        cdf = stats.mann_whitney_cdf(3, 3)
+        counts = [round((c - p) * 20) for c, p in zip(cdf, (0,) + cdf[:-1])]
+        self.assertEqual(counts, [1, 1, 2, 3, 3, 3, 3, 2, 1, 1])
+
+    def test_tail_5_5(self):
+        # C(10,5) = 252; U <= 0, 1, 2, 3 counts 1, 2, 4, 7
+        cdf = stats.mann_whitney_cdf(5, 5)
+        self.assertEqual([round(c * 252) for c in cdf[:4]], [1, 2, 4, 7])
+        self.assertAlmostEqual(cdf[-1], 1.0)
+
+    def test_unequal_sizes(self):
+        # 2 vs 3: C(5,2) = 10 arrangements, U = 0..6 counts 1 1 2 2 2 1 1
+        cdf = stats.mann_whitney_cdf(2, 3)
+        counts = [round((c - p) * 10) for c, p in zip(cdf, (0,) + cdf[:-1])]
+        self.assertEqual(counts, [1, 1, 2, 2, 2, 1, 1])
+
+
+class TestRatioCI(unittest.TestCase):
+    def test_three_vs_three_is_full_range_at_90(self):
+        # pairwise ratios of [2,4,8] / [1,2,4]: 0.5 ... 8; with 3 vs 3 the best
+        # interval is the full range, coverage 1 - 2/20 = 90%; medians 4 / 2
+        r = stats.ratio_ci([2, 4, 8], [1, 2, 4])
+        self.assertEqual((r.ratio, r.low, r.high), (2.0, 0.5, 8.0))
+        self.assertAlmostEqual(r.level, 0.9)
+        self.assertEqual((r.n_a, r.n_b), (3, 3))
+
+    def test_five_vs_five_by_hand(self):
+        # a = 3 5 7 9 11, b = 1 2 3 4 5; the 25 ratios a_i/b_j sorted:
+        # .6 .75 1 1 1.25 1.4 1.5 1.67 1.75 1.8 2.2 2.25 2.33 2.5 2.75 3 3
+        # 3.5 3.67 4.5 5 5.5 7 9 11.  P(U <= 2) = 4/252 <= 2.5% < P(U <= 3) =
+        # 7/252, so k = 3: [D(3), D(23)] = [1, 7], coverage 1 - 8/252.
+        r = stats.ratio_ci([3, 5, 7, 9, 11], [1, 2, 3, 4, 5])
+        self.assertAlmostEqual(r.ratio, 7 / 3)
+        self.assertAlmostEqual(r.low, 1.0)
+        self.assertAlmostEqual(r.high, 7.0)
+        self.assertAlmostEqual(r.level, 1 - 8 / 252)
+
+    def test_order_and_scale_invariant(self):
+        a, b = [10.0, 12.0, 11.0], [5.0, 6.0, 5.5]
+        r1 = stats.ratio_ci(a, b)
+        r2 = stats.ratio_ci(sorted(a, reverse=True), [x * 1e9 for x in b])
+        self.assertAlmostEqual(r1.low, r2.low * 1e9)
+        self.assertAlmostEqual(r1.high, r2.high * 1e9)
+        # and inverting the comparison inverts the interval
+        r3 = stats.ratio_ci(b, a)
+        self.assertAlmostEqual(r3.low, 1 / r1.high)
+        self.assertAlmostEqual(r3.high, 1 / r1.low)
+
+    def test_few_reps_state_their_level(self):
+        # 2 vs 3: the full range covers 1 - 2/10 = 80%
+        self.assertAlmostEqual(stats.ratio_ci([1, 2], [1, 2, 3]).level, 0.8)
+        # 1 vs 1: a single ratio, no confidence at all
+        self.assertAlmostEqual(stats.ratio_ci([2], [1]).level, 0.0)
+
+    def test_empty_or_nonpositive(self):
+        self.assertIsNone(stats.ratio_ci([], [1]))
+        self.assertIsNone(stats.ratio_ci([1, 2], [0, 1]))
+        self.assertIsNone(stats.ratio_ci([None], [1]))
+
+
+class TestMedianCI(unittest.TestCase):
+    def test_few_values_give_the_range(self):
+        m = stats.median_ci([3, 1, 2])
+        self.assertEqual((m.median, m.low, m.high), (2, 1, 3))
+        self.assertAlmostEqual(m.level, 0.75)          # 1 - 2/2^3
+
+    def test_ten_values(self):
+        # n = 10: 2 P(B <= 0) = 2/1024, 2 P(B <= 1) = 22/1024 <= 5%,
+        # 2 P(B <= 2) = 112/1024 > 5%, so k = 2: [x(2), x(9)]
+        m = stats.median_ci(list(range(1, 11)))
+        self.assertEqual((m.low, m.high), (2, 9))
+        self.assertAlmostEqual(m.level, 1 - 22 / 1024)
+        self.assertEqual(m.median, 5.5)
+
+    def test_six_values_reach_95(self):
+        m = stats.median_ci([6, 5, 4, 3, 2, 1])
+        self.assertEqual((m.low, m.high), (1, 6))
+        self.assertTrue(m.level >= 0.95 and math.isclose(m.level, 1 - 2 / 64))
+
+
+class TestMannWhitney(unittest.TestCase):
+    """Values computed by hand from the permutation distribution."""
+
+    def test_complete_separation_5_vs_5(self):
+        # 2 of the C(10,5) = 252 splits are this extreme: p = 2/252
+        u, p = stats.mann_whitney_u([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])
+        self.assertEqual(u, 0)
+        self.assertAlmostEqual(p, 2 / 252, places=12)
+        u, p = stats.mann_whitney_u([6, 7, 8, 9, 10], [1, 2, 3, 4, 5])
+        self.assertEqual(u, 25)
+        self.assertAlmostEqual(p, 2 / 252, places=12)
+
+    def test_2_vs_2_cannot_reach_005(self):
+        u, p = stats.mann_whitney_u([1, 2], [3, 4])
+        self.assertEqual((u, p), (0, 1 / 3))
+        self.assertAlmostEqual(stats.smallest_p(2, 2), 1 / 3)
+        self.assertAlmostEqual(stats.smallest_p(5, 5), 2 / 252)
+        self.assertAlmostEqual(stats.smallest_p(4, 4), 2 / 70)
+
+    def test_u_2_of_5_vs_5(self):
+        # U = 2 (7 beats 5 and 6); P(U <= 2) = (1 + 1 + 2) / 252, doubled
+        u, p = stats.mann_whitney_u([1, 2, 3, 4, 7], [5, 6, 8, 9, 10])
+        self.assertEqual(u, 2)
+        self.assertAlmostEqual(p, 8 / 252, places=12)
+
+    def test_u_4_of_5_vs_5_not_significant(self):
+        # P(U <= 4) = (1 + 1 + 2 + 3 + 5) / 252 = 12/252, doubled: 0.095
+        u, p = stats.mann_whitney_u([1, 2, 3, 6, 7], [4, 5, 8, 9, 10])
+        self.assertEqual(u, 4)
+        self.assertAlmostEqual(p, 24 / 252, places=12)
+
+    def test_unequal_sizes(self):
+        # 3 vs 5, separated: 2 / C(8,3) = 2/56
+        u, p = stats.mann_whitney_u([1, 2, 3], [4, 5, 6, 7, 8])
+        self.assertEqual(u, 0)
+        self.assertAlmostEqual(p, 2 / 56, places=12)
+        u2, p2 = stats.mann_whitney_u([4, 5, 6, 7, 8], [1, 2, 3])
+        self.assertEqual(u2, 15)
+        self.assertAlmostEqual(p2, p, places=12)
+
+    def test_ties_midranks(self):
+        # pooled 1x 2x 2x 2y 3y 4y: ranks 1, 3, 3, 3, 5, 6; rank sum of x = 7,
+        # U = 7 - 6 = 1. Of the 20 ways to pick 3 of the ranks, 3 sum to 7
+        # ({1,3,3}) and 3 to 14 ({3,5,6}), the only sums >= 3.5 from 10.5.
+        u, p = stats.mann_whitney_u([1, 2, 2], [2, 3, 4])
+        self.assertEqual(u, 1)
+        self.assertAlmostEqual(p, 6 / 20, places=12)
+
+    def test_all_equal(self):
+        self.assertEqual(stats.mann_whitney_u([5, 5, 5], [5, 5]), (3.0, 1.0))
+
+    def test_identical_samples(self):
+        u, p = stats.mann_whitney_u([1, 2, 3, 4, 5], [1, 2, 3, 4, 5])
+        self.assertEqual(u, 12.5)
+        self.assertEqual(p, 1.0)
+
+    def test_normal_approximation_beyond_exact(self):
+        # 40 vs 40 (80 values > EXACT_MAX_N): xs 0..39, ys 20..59, 20 ties of 2.
+        # U = sum over x = 20..39 of (x - 20 + 0.5) = 200; mean 800;
+        # var = 1600/12 * (81 - 20*6/(80*79)) = 10797.47; z = 599.5/103.91
+        u, p = stats.mann_whitney_u(list(range(40)), list(range(20, 60)))
+        self.assertEqual(u, 200)
+        var = 1600 / 12 * (81 - 120 / 6320)
+        z = 599.5 / math.sqrt(var)
+        self.assertAlmostEqual(z, 5.7694, places=3)
+        self.assertAlmostEqual(p, math.erfc(z / math.sqrt(2)), places=15)
+        self.assertLess(p, 1e-7)
+
+    def test_exact_and_normal_agree_roughly(self):
+        xs = [1.0 + 0.01 * i for i in range(30)]
+        ys = [1.12 + 0.01 * i for i in range(30)]
+        _, exact = stats.mann_whitney_u(xs, ys)
+        saved = stats.EXACT_MAX_N
+        stats.EXACT_MAX_N = 0
+        try:
+            _, approx = stats.mann_whitney_u(xs, ys)
+        finally:
+            stats.EXACT_MAX_N = saved
+        self.assertLess(abs(exact - approx), 0.01)
+
+    def test_empty_side(self):
+        with self.assertRaises(ValueError):
+            stats.mann_whitney_u([], [1])
 
 
 if __name__ == "__main__":

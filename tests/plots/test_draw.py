@@ -27,7 +27,7 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 GNUPLOT = shutil.which("gnuplot")
 sys.path.insert(0, os.path.join(ROOT, "plots"))
 import draw  # noqa: E402
-import plotstats  # noqa: E402
+from harness import stats  # noqa: E402
 
 SMALL_FIGURES = ["throughput", "msgrate", "latency", "speedup-throughput", "speedup-latency",
                  "cpu-throughput", "cpu-latency", "cpustack-throughput", "cpustack-latency",
@@ -360,7 +360,7 @@ class Style(unittest.TestCase):
 
 
 class Findings(unittest.TestCase):
-    R = plotstats.Ratio
+    R = stats.Ratio
 
     def comp(self, ratios, sizes=None, label="hostip vs lo", a="hostip", b="lo"):
         ratios = collections.OrderedDict(ratios)

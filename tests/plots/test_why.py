@@ -16,7 +16,7 @@ from tests.plots.test_draw import (FIXTURES, GNUPLOT, ROOT, DrawnFixture, copy_f
                                    png_size, read_csv, run_draw, svg_text)
 
 sys.path.insert(0, os.path.join(ROOT, "plots"))
-import plotstats  # noqa: E402
+from harness import stats  # noqa: E402
 import why  # noqa: E402
 from wording import ci_text, fx  # noqa: E402
 
@@ -69,18 +69,18 @@ class WhyRun(DrawnFixture, unittest.TestCase):
         v2 = reps(self.rundir, "veth", "throughput", size, 65535)
         seg = lambda rows: per_msg(rows, "tcp_data_segs_out")
         bps = lambda rows: [float(r["bytes_per_s"]) for r in rows]
-        effect = plotstats.ratio_ci(bps(v2), bps(v1))
+        effect = stats.ratio_ci(bps(v2), bps(v1))
         self.assertGreater(effect.low, 1)
         self.assertIn("veth at MTU 65535 carries 64 KiB messages %s× faster than veth at MTU 1500 "
                       "(%s)" % (fx(effect.ratio), ci_text(effect)), text)
-        r1 = plotstats.ratio_ci(seg(v1), seg(lo))
-        r2 = plotstats.ratio_ci(seg(v2), seg(lo))
+        r1 = stats.ratio_ci(seg(v1), seg(lo))
+        r2 = stats.ratio_ci(seg(v2), seg(lo))
         self.assertGreater(r1.low, 10)
         self.assertIn("at MTU 1500 veth sends %s× more TCP data segments per 64 KiB message than "
                       "lo (%s), at MTU 65535 %s× as many (%s)" % (
                           fx(r1.ratio), ci_text(r1), fx(r2.ratio), ci_text(r2)), text)
-        g1 = plotstats.ratio_ci(bps(lo), bps(v1))
-        g2 = plotstats.ratio_ci(bps(lo), bps(v2))
+        g1 = stats.ratio_ci(bps(lo), bps(v1))
+        g2 = stats.ratio_ci(bps(lo), bps(v2))
         self.assertIn("lo's lead in throughput over veth falls from %s× (%s) to %s× (%s)" % (
             fx(g1.ratio), ci_text(g1), fx(g2.ratio), ci_text(g2)), text)
 
@@ -101,13 +101,13 @@ class WhyRun(DrawnFixture, unittest.TestCase):
         # interval includes 1, so no "faster" is claimed there
         b = reps(self.rundir, "bridge", "throughput", 100, 1500)
         v = reps(self.rundir, "veth", "throughput", 100, 1500)
-        r = plotstats.ratio_ci([float(x["bytes_per_s"]) for x in b],
+        r = stats.ratio_ci([float(x["bytes_per_s"]) for x in b],
                                [float(x["bytes_per_s"]) for x in v])
         self.assertTrue(r.low <= 1 <= r.high, r)
         text = sentence_of(block(self.report, "bridge vs veth", "throughput"))
         self.assertNotIn("faster", text)
         # softirq per message is the stand-in's difference, and its interval excludes 1
-        soft = plotstats.ratio_ci(per_msg(b, "softirq_ns"), per_msg(v, "softirq_ns"))
+        soft = stats.ratio_ci(per_msg(b, "softirq_ns"), per_msg(v, "softirq_ns"))
         self.assertGreater(soft.low, 1)
         self.assertEqual(text, "Against veth, per message bridge spends %s× more softirq time (%s)."
                          % (fx(soft.ratio), ci_text(soft)))
@@ -162,7 +162,7 @@ class SameVsSplit(unittest.TestCase):
                     if r["io"] == "sync"]
             split = [float(r["lat_p50_ns"]) for r in reps(run, "lo", "latency", 100)
                      if r["io"] == "sync"]
-            r = plotstats.ratio_ci(split, same)
+            r = stats.ratio_ci(split, same)
             self.assertIn("lo, same core completes a 100 B round trip %s× faster than lo, split "
                           "cores (%s)" % (fx(r.ratio), ci_text(r)), sentence_of(text))
         finally:
