@@ -214,7 +214,7 @@ class Run:
                         summary = results.summarize(self.rows)
                         results.write_summary(os.path.join(self.out, "summary.csv"),
                                               summary)
-                        key = self._point_key(task.point, endpoints)
+                        key = results.point_key(self.rows[-1])
                         for row in summary:
                             if results.point_key(row) == key:
                                 progress.point_done(row)
@@ -254,11 +254,6 @@ class Run:
     def _stop_servers(self, pool):
         for e in pool.stop_all():
             err(f"clean-up: {e}")
-
-    def _point_key(self, point, endpoints):
-        mtu = endpoints[point.transport].path_mtu(point.mtu)
-        return tuple(str(x) for x in (point.transport, point.io, point.cpus, point.mode,
-                                      point.size, "" if mtu is None else mtu))
 
     def _nodelay(self, ep, mode):
         if ep.socket != "tcp":

@@ -34,8 +34,6 @@ settings that differ. Warnings go to stderr (and under the Markdown table).
 """
 
 import argparse
-import csv
-import json
 import math
 import os
 import sys
@@ -45,31 +43,7 @@ from . import results, stats
 EXIT_OK, EXIT_REGRESSED, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
 DEFAULT_THRESHOLD = 10.0
 DEFAULT_ALPHA = 0.05
-# The columns each schema_version added (CHANGELOG.md); a file of version v
-# has those of every version up to v, and columns are never removed. Two runs
-# of different known versions compare on the metrics both have.
-ADDED_IN = {2: ("loss_ratio",), 3: tuple(results.COUNTER_COLUMNS)}
-SUPPORTED_SCHEMAS = tuple(range(1, max(ADDED_IN) + 1))
-HIGHER_IS_BETTER = frozenset({"bytes_per_s", "msgs_per_s"})
 METRICS = tuple(results.SUMMARY_METRICS)
-
-
-def _since(column):
-    """The schema_version that added a results.csv column, or the metric of
-    a summary.csv column (m_median, m_ci_low, m_ci_high, m_cv)."""
-    names = {column}
-    for suffix in ("_median", "_ci_low", "_ci_high", "_cv"):
-        if column.endswith(suffix):
-            names.add(column[:-len(suffix)])
-    for version, added in sorted(ADDED_IN.items()):
-        if names & set(added):
-            return version
-    return 1
-
-
-def columns_of(version, columns):
-    """The columns of results.py's list that a file of this version has."""
-    return [c for c in columns if _since(c) <= version]
 RESULT_STATUSES = ("ok", "unsupported", "error")
 SUMMARY_STATUSES = ("ok", "partial", "unsupported", "error")
 # meta.json fields that make two runs incomparable when they differ
@@ -139,74 +113,17 @@ def resolve(path):
     raise InputError(f"{path}: no such run directory or file")
 
 
-def _read_csv(path, columns, what):
-    """-> (header, [(line number, row dict)], schema_version); InputError when
-    the file is missing, unreadable, not CSV, of a schema_version this
-    compare does not read, of mixed versions, or lacks a column of its
-    version."""
-    if not os.path.exists(path):
-        raise InputError(f"{path}: missing (a run directory holds {what})")
+def _read(path, columns, what):
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f, restkey=None, restval=None)
-            header = reader.fieldnames
-            if not header:
-                raise InputError(f"{path}: empty, no header (not an ipcperf {what})")
-            if "schema_version" not in header:
-                raise InputError(f"{path}: not an ipcperf {what}: no column "
-                                 "schema_version")
-            rows = list(reader)
-            version = None
-            for i, row in enumerate(rows):
-                v = _schema(path, i + 2, row.get("schema_version"))
-                if v not in SUPPORTED_SCHEMAS:
-                    raise InputError(
-                        f"{path} line {i + 2}: schema_version {v}, but this compare "
-                        f"reads schema_version {', '.join(map(str, SUPPORTED_SCHEMAS))}")
-                if version is not None and v != version:
-                    raise InputError(f"{path} line {i + 2}: schema_version {v} after "
-                                     f"{version}: rows of different versions")
-                version = v
-            if version is None:
-                version = SUPPORTED_SCHEMAS[0]
-            missing = [c for c in columns_of(version, columns) if c not in header]
-            if missing:
-                shown = ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else "")
-                raise InputError(f"{path}: not an ipcperf {what}: no column "
-                                 f"{shown}")
-            numbered = []
-            for i, row in enumerate(rows):
-                if None in row or any(v is None for v in row.values()):
-                    got = len([v for k, v in row.items() if k is not None and v is not None])
-                    got += len(row.get(None) or [])
-                    raise InputError(f"{path} line {i + 2}: {got} fields, "
-                                     f"the header has {len(header)}")
-                numbered.append((i + 2, row))
-    except InputError:
-        raise
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text (not an ipcperf {what})") from None
-    except csv.Error as e:
-        raise InputError(f"{path}: malformed CSV: {e}") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
-    return header, numbered, version
-
-
-def _schema(path, line, text):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        raise InputError(f"{path} line {line}: schema_version '{text}' is not a "
-                         "number") from None
+        return results.read_table(path, columns, what)
+    except results.ReadError as e:
+        raise InputError(str(e)) from None
 
 
 def _key(path, line, row):
-    """The point key, normalised (size and mtu as integers) so that two runs
-    match whatever their number formatting."""
+    """The point key (results.point_key) of a row whose key cells are sound."""
     try:
-        size = int(row["size_bytes"])
-        if size < 1:
+        if int(row["size_bytes"]) < 1:
             raise ValueError
     except ValueError:
         raise InputError(f"{path} line {line}: size_bytes '{row['size_bytes']}' "
@@ -214,94 +131,107 @@ def _key(path, line, row):
     mtu = row["mtu"].strip()
     if mtu:
         try:
-            mtu = str(int(mtu))
+            int(mtu)
         except ValueError:
             raise InputError(f"{path} line {line}: mtu '{mtu}' is not an "
                              "integer") from None
     for k in ("transport", "io", "cpus", "mode"):
         if not row[k].strip():
             raise InputError(f"{path} line {line}: empty {k}")
-    return (row["transport"], row["io"], row["cpus"], row["mode"], str(size), mtu)
+    return results.point_key(row)
 
 
 def _number(path, line, row, col):
-    text = row[col].strip()
-    if text == "":
-        return None
-    try:
-        v = float(text)
-    except ValueError:
-        v = math.nan
-    if not math.isfinite(v):
-        raise InputError(f"{path} line {line}: {col} '{text}' is not a number")
+    v = results.number(row[col])
+    if v is None and row[col].strip():
+        raise InputError(f"{path} line {line}: {col} '{row[col].strip()}' is not a number")
     return v
+
+
+def _check_point(path, line, row):
+    if row["status"] not in SUMMARY_STATUSES:
+        raise InputError(f"{path} line {line}: status '{row['status']}' "
+                         f"(expected {', '.join(SUMMARY_STATUSES)})")
+    try:
+        int(row["reps_ok"])
+    except ValueError:
+        raise InputError(f"{path} line {line}: reps_ok "
+                         f"'{row['reps_ok']}' is not an integer") from None
+    if row["primary_metric"] and row["primary_metric"] not in METRICS:
+        raise InputError(f"{path} line {line}: primary_metric "
+                         f"'{row['primary_metric']}' is not a metric")
+
+
+def _add_points(run, rows):
+    """summary.csv rows -> run.points, each checked."""
+    if not rows:
+        raise InputError(f"{run.summary_path}: no points")
+    for line, row in rows:
+        key = _key(run.summary_path, line, row)
+        if key in run.points:
+            raise InputError(f"{run.summary_path} line {line}: point {label(key)} "
+                             f"appears twice (first on line {run.points[key].line})")
+        _check_point(run.summary_path, line, row)
+        run.points[key] = Point(key, row, line)
+    run.run_id = sorted({row["run_id"] for _, row in rows})[0]
+
+
+def _add_reps(run, rows, run_ids):
+    """results.csv rows -> the reps of run.points, each checked."""
+    path = run.results_path
+    for line, row in rows:
+        key = _key(path, line, row)
+        if row["status"] not in RESULT_STATUSES:
+            raise InputError(f"{path} line {line}: status '{row['status']}' "
+                             f"(expected {', '.join(RESULT_STATUSES)})")
+        if row["run_id"] not in run_ids:
+            raise InputError(f"{path} line {line}: run_id '{row['run_id']}' "
+                             f"is not the run_id of {run.summary_path}: files of "
+                             "different runs?")
+        point = run.points.get(key)
+        if point is None:
+            raise InputError(f"{path} line {line}: point {label(key)} is "
+                             f"not in {run.summary_path}: files of different runs?")
+        rep = {"status": row["status"]}
+        for m in METRICS:
+            ok = row["status"] == "ok" and m in row
+            rep[m] = _number(path, line, row, m) if ok else None
+        point.reps.append(rep)
+
+
+def _check_reps_ok(run):
+    for point in run.points.values():
+        want = int(point.summary["reps_ok"])
+        if point.ok_reps() != want:
+            raise InputError(
+                f"{run.summary_path} line {point.line}: {label(point.key)} has reps_ok "
+                f"{want} but {run.results_path} has {point.ok_reps()} ok reps: files of "
+                "different runs, or a run still going?")
+
+
+def _read_meta(run):
+    """meta.json beside summary.csv: context only, so a bad one is a warning."""
+    path = os.path.join(os.path.dirname(run.summary_path) or ".", "meta.json")
+    try:
+        run.meta = results.read_meta(path)
+    except results.ReadError as e:
+        run.meta, run.meta_error = None, str(e)
 
 
 def load(name):
     """The run named by a path -> Run; InputError on anything malformed."""
     summary_path, results_path = resolve(name)
     run = Run(name, summary_path, results_path)
-    _, s_rows, s_version = _read_csv(summary_path, results.SUMMARY_COLUMNS, "summary.csv")
-    r_header, r_rows, r_version = _read_csv(results_path, results.COLUMNS, "results.csv")
-    if s_rows and r_rows and s_version != r_version:
-        raise InputError(f"{summary_path} is schema_version {s_version} but "
-                         f"{results_path} is {r_version}: files of different runs?")
-    run.schema = s_version
-    if not s_rows:
-        raise InputError(f"{summary_path}: no points")
-    for line, row in s_rows:
-        key = _key(summary_path, line, row)
-        if key in run.points:
-            raise InputError(f"{summary_path} line {line}: point {label(key)} "
-                             f"appears twice (first on line {run.points[key].line})")
-        if row["status"] not in SUMMARY_STATUSES:
-            raise InputError(f"{summary_path} line {line}: status '{row['status']}' "
-                             f"(expected {', '.join(SUMMARY_STATUSES)})")
-        try:
-            int(row["reps_ok"])
-        except ValueError:
-            raise InputError(f"{summary_path} line {line}: reps_ok "
-                             f"'{row['reps_ok']}' is not an integer") from None
-        if row["primary_metric"] and row["primary_metric"] not in METRICS:
-            raise InputError(f"{summary_path} line {line}: primary_metric "
-                             f"'{row['primary_metric']}' is not a metric")
-        run.points[key] = Point(key, row, line)
-    run_ids = {row["run_id"] for _, row in s_rows}
-    for line, row in r_rows:
-        key = _key(results_path, line, row)
-        if row["status"] not in RESULT_STATUSES:
-            raise InputError(f"{results_path} line {line}: status '{row['status']}' "
-                             f"(expected {', '.join(RESULT_STATUSES)})")
-        if row["run_id"] not in run_ids:
-            raise InputError(f"{results_path} line {line}: run_id '{row['run_id']}' "
-                             f"is not the run_id of {summary_path}: files of "
-                             "different runs?")
-        point = run.points.get(key)
-        if point is None:
-            raise InputError(f"{results_path} line {line}: point {label(key)} is "
-                             f"not in {summary_path}: files of different runs?")
-        rep = {"status": row["status"]}
-        for m in METRICS:
-            ok = row["status"] == "ok" and m in row
-            rep[m] = _number(results_path, line, row, m) if ok else None
-        point.reps.append(rep)
-    for point in run.points.values():
-        want = int(point.summary["reps_ok"])
-        if point.ok_reps() != want:
-            raise InputError(
-                f"{summary_path} line {point.line}: {label(point.key)} has reps_ok "
-                f"{want} but {results_path} has {point.ok_reps()} ok reps: files of "
-                "different runs, or a run still going?")
-    run.run_id = sorted(run_ids)[0]
-    meta_path = os.path.join(os.path.dirname(summary_path) or ".", "meta.json")
-    if os.path.exists(meta_path):
-        try:
-            with open(meta_path, encoding="utf-8") as f:
-                run.meta = json.load(f)
-            if not isinstance(run.meta, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError) as e:
-            run.meta, run.meta_error = None, f"{meta_path}: unreadable ({e})"
+    summary = _read(summary_path, results.SUMMARY_COLUMNS, "summary.csv")
+    reps = _read(results_path, results.COLUMNS, "results.csv")
+    if summary.rows and reps.rows and summary.version != reps.version:
+        raise InputError(f"{summary_path} is schema_version {summary.version} but "
+                         f"{results_path} is {reps.version}: files of different runs?")
+    run.schema = summary.version
+    _add_points(run, summary.rows)
+    _add_reps(run, reps.rows, {row["run_id"] for _, row in summary.rows})
+    _check_reps_ok(run)
+    _read_meta(run)
     return run
 
 
@@ -315,18 +245,16 @@ def format_size(n):
 
 
 def label(key, show_mtu=True):
-    """('lo', 'sync', 'split', 'throughput', '65536', '65536') ->
-    'lo throughput 64K'; io and cpus only when not the defaults, mtu when
-    show_mtu (some transport appears with two MTUs)."""
-    transport, io, cpus, mode, size, mtu = key
-    text = f"{transport} {mode} {format_size(int(size))}"
+    """A results.PointKey -> 'lo throughput 64K'; io and cpus only when not
+    the defaults, mtu when show_mtu (some transport appears with two MTUs)."""
+    text = f"{key.transport} {key.mode} {format_size(int(key.size_bytes))}"
     extra = []
-    if io != "sync":
-        extra.append(f"io={io}")
-    if cpus != "split":
-        extra.append(f"cpus={cpus}")
-    if mtu and show_mtu:
-        extra.append(f"mtu={mtu}")
+    if key.io != "sync":
+        extra.append(f"io={key.io}")
+    if key.cpus != "split":
+        extra.append(f"cpus={key.cpus}")
+    if key.mtu and show_mtu:
+        extra.append(f"mtu={key.mtu}")
     return text + (" " + " ".join(extra) if extra else "")
 
 
@@ -403,7 +331,7 @@ def compare_point(key, b, n, metric, threshold, alpha):
     else:
         row.change = (row.new - row.base) / abs(row.base) * 100
     _, row.p = stats.mann_whitney_u(bv, nv)
-    higher = metric in HIGHER_IS_BETTER
+    higher = metric in results.HIGHER_IS_BETTER
     worse = row.change < -threshold if higher else row.change > threshold
     better = row.change > threshold if higher else row.change < -threshold
     significant = row.p < alpha
@@ -463,9 +391,9 @@ def compare(base, new, metrics, threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA
 
 
 def _axes(run):
-    t = sorted({k[0] for k in run.points})
-    m = sorted({k[3] for k in run.points})
-    s = sorted({int(k[4]) for k in run.points})
+    t = sorted({k.transport for k in run.points})
+    m = sorted({k.mode for k in run.points})
+    s = sorted({int(k.size_bytes) for k in run.points})
     return f"{','.join(t)} x {','.join(m)} x {','.join(format_size(x) for x in s)}"
 
 
@@ -539,7 +467,7 @@ def _show_mtu(rows):
     """mtu only in labels when some transport appears with two MTUs."""
     seen = {}
     for r in rows:
-        seen.setdefault(r.key[0], set()).add(r.key[5])
+        seen.setdefault(r.key.transport, set()).add(r.key.mtu)
     return any(len(v) > 1 for v in seen.values())
 
 

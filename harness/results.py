@@ -8,7 +8,10 @@ writer that appends and flushes each row, and the per-point summary.
 Empty cells are empty strings, never 0, so plots show gaps on purpose.
 """
 
+import collections
 import csv
+import json
+import math
 import os
 
 from . import counters, stats
@@ -32,7 +35,17 @@ MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
             "lat_max_ns", "client_cpu_s", "server_cpu_s", "cpu_ns_per_msg",
             "client_vcsw", "client_ivcsw", "server_vcsw", "server_ivcsw", "loss_ratio"]
 
+# The sweep axes that make a point (DESIGN.md "Words"): a new axis is added
+# here and every reader (summary, progress, compare, plots) groups by it.
 POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu"]
+INTEGER_AXES = {"size_bytes", "mtu"}        # matched as numbers, not as text
+PointKey = collections.namedtuple("PointKey", POINT_KEY)
+
+# The columns each schema_version added (CHANGELOG.md); a file of version v
+# has those of every version up to v, and columns are never removed. A bump
+# of SCHEMA_VERSION adds its entry here, or its files are refused.
+ADDED_IN = {2: ("loss_ratio",), 3: tuple(COUNTER_COLUMNS)}
+SUPPORTED_SCHEMAS = tuple(range(1, max(ADDED_IN) + 1))
 
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
                    "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
@@ -46,7 +59,11 @@ SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cp
                       for s in ("median", "ci_low", "ci_high", "cv")]
                    + ["note"])
 
+# The metric each mode is judged by (summary.csv's primary_metric), and the
+# metrics where more is better (for the others, times and costs, less is).
 PRIMARY = {"throughput": "bytes_per_s", "latency": "lat_p50_ns"}
+HIGHER_IS_BETTER = frozenset({"bytes_per_s", "msgs_per_s"})
+# A point is noisy (summary.csv's noisy) when its primary metric's CV is above this.
 NOISY_CV = 0.05
 
 
@@ -104,24 +121,156 @@ class RepWriter:
         self.f.close()
 
 
+# ------------------------------------------------------------------ reader --
+# One reader of the run files for every consumer: summary (here), app's
+# progress, scripts/compare and plots/.
+
+class ReadError(Exception):
+    """A run file that cannot be read as one; the message is one line."""
+
+
+Table = collections.namedtuple("Table", "header rows version")
+
+
+def number(text):
+    """A CSV cell as a float: None for an empty cell (a gap), text that is no
+    number, and nan or inf (never a measurement)."""
+    if text is None:
+        return None
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _key_cell(column, text):
+    text = "" if text is None else str(text).strip()
+    if column in INTEGER_AXES and text:
+        v = number(text)
+        if v is not None and v.is_integer():
+            return str(int(v))
+    return text
+
+
+def point_key(row):
+    """The point a row belongs to: a PointKey of its POINT_KEY cells, sizes
+    and MTUs as integer text so that files formatted otherwise match; a
+    column the row lacks (a file of an older schema) is ''."""
+    return PointKey(*(_key_cell(k, row.get(k)) for k in POINT_KEY))
+
+
+def since(column):
+    """The schema_version that added a results.csv column, or the metric of
+    a summary.csv column (m_median, m_ci_low, m_ci_high, m_cv)."""
+    names = {column}
+    for suffix in ("_median", "_ci_low", "_ci_high", "_cv"):
+        if column.endswith(suffix):
+            names.add(column[:-len(suffix)])
+    for version, added in sorted(ADDED_IN.items()):
+        if names & set(added):
+            return version
+    return 1
+
+
+def columns_of(version, columns):
+    """The columns of this module's lists that a file of this version has."""
+    return [c for c in columns if since(c) <= version]
+
+
 def read_rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
 
 
-def _num(text):
-    if text in ("", None):
-        return None
+def _schema(path, line, text):
     try:
-        v = float(text)
-    except ValueError:
+        return int(text)
+    except (TypeError, ValueError):
+        raise ReadError(f"{path} line {line}: schema_version '{text}' is not a "
+                        "number") from None
+
+
+def _version(path, rows):
+    """The one schema_version of all rows (the oldest known when none)."""
+    version = None
+    for i, row in enumerate(rows):
+        v = _schema(path, i + 2, row.get("schema_version"))
+        if v not in SUPPORTED_SCHEMAS:
+            raise ReadError(
+                f"{path} line {i + 2}: schema_version {v}, but this ipcperf "
+                f"reads schema_version {', '.join(map(str, SUPPORTED_SCHEMAS))}")
+        if version is not None and v != version:
+            raise ReadError(f"{path} line {i + 2}: schema_version {v} after "
+                            f"{version}: rows of different versions")
+        version = v
+    return SUPPORTED_SCHEMAS[0] if version is None else version
+
+
+def _numbered(path, header, rows):
+    """[(line number, row)]; ReadError for a row of another width."""
+    numbered = []
+    for i, row in enumerate(rows):
+        if None in row or any(v is None for v in row.values()):
+            got = len([v for k, v in row.items() if k is not None and v is not None])
+            got += len(row.get(None) or [])
+            raise ReadError(f"{path} line {i + 2}: {got} fields, "
+                            f"the header has {len(header)}")
+        numbered.append((i + 2, row))
+    return numbered
+
+
+def _parse_table(path, f, columns, what):
+    reader = csv.DictReader(f, restkey=None, restval=None)
+    header = reader.fieldnames
+    if not header:
+        raise ReadError(f"{path}: empty, no header (not an ipcperf {what})")
+    if "schema_version" not in header:
+        raise ReadError(f"{path}: not an ipcperf {what}: no column schema_version")
+    rows = list(reader)
+    version = _version(path, rows)
+    missing = [c for c in columns_of(version, columns) if c not in header]
+    if missing:
+        shown = ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else "")
+        raise ReadError(f"{path}: not an ipcperf {what}: no column {shown}")
+    return Table(header, _numbered(path, header, rows), version)
+
+
+def read_table(path, columns, what):
+    """results.csv or summary.csv (what: its name, for messages) -> Table:
+    header, [(line number, row dict)], schema_version. ReadError when the
+    file is missing, unreadable, not CSV, of a schema_version this reader
+    does not know, of mixed versions, short of a column of columns that its
+    version has, or has a row of another width."""
+    if not os.path.exists(path):
+        raise ReadError(f"{path}: missing (a run directory holds {what})")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return _parse_table(path, f, columns, what)
+    except UnicodeDecodeError:
+        raise ReadError(f"{path}: not UTF-8 text (not an ipcperf {what})") from None
+    except csv.Error as e:
+        raise ReadError(f"{path}: malformed CSV: {e}") from None
+    except OSError as e:
+        raise ReadError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def read_meta(path):
+    """meta.json as a dict; None when there is none; ReadError when it cannot
+    be read or is not a JSON object."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except FileNotFoundError:
         return None
-    return v
+    except (OSError, ValueError) as e:
+        raise ReadError(f"{path}: unreadable ({e})") from None
+    if not isinstance(meta, dict):
+        raise ReadError(f"{path}: unreadable (not a JSON object)")
+    return meta
 
 
-def point_key(row):
-    return tuple(str(row[k]) for k in POINT_KEY)
-
+# ----------------------------------------------------------------- summary --
 
 def summarize(rows):
     """results.csv rows (dicts of strings) -> summary rows (dicts of cells),
@@ -152,7 +301,7 @@ def summarize(rows):
                  reps=len(reps), reps_ok=len(ok), primary_metric=primary,
                  note=(bad[0]["note"] if bad else ""))
         for m in SUMMARY_METRICS:
-            vals = [v for v in (_num(r.get(m)) for r in ok) if v is not None]
+            vals = [v for v in (number(r.get(m)) for r in ok) if v is not None]
             if not vals:
                 continue
             lo, hi = stats.ci_median(vals)

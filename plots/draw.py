@@ -20,8 +20,6 @@ without figures).
 """
 import argparse
 import csv
-import json
-import math
 import os
 import re
 import shutil
@@ -32,7 +30,8 @@ from collections import OrderedDict
 # the sibling modules, and the repository root for the harness's analysis modules
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from harness import stats  # noqa: E402
+from harness import results, stats  # noqa: E402
+from harness.results import number  # noqa: E402
 from harness.stats import flip  # noqa: E402
 import why  # noqa: E402
 from wording import (ci_text, fx, level_pct, md_escape, parse_size, si, sig,  # noqa: E402,F401
@@ -66,35 +65,17 @@ class InputError(Exception):
 
 # ---------------------------------------------------------------- loading --
 
-def num(s):
-    """A CSV cell as a float; empty (a gap) or unparsable as None."""
-    if s is None or s == "":
-        return None
-    try:
-        x = float(s)
-    except ValueError:
-        return None
-    return x if math.isfinite(x) else None
-
-
-def read_csv(path, needs):
-    try:
-        with open(path, newline="") as fh:
-            r = csv.DictReader(fh)
-            missing = [c for c in needs if c not in (r.fieldnames or ())]
-            if missing:
-                raise InputError("%s: missing column%s %s" % (
-                    path, "s" if len(missing) > 1 else "", ", ".join(missing)))
-            return list(r)
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise InputError("%s: %s" % (path, e))
-
-
 def size_int(s):
+    """A size or MTU cell as an int; None for a gap."""
+    v = number(s)
+    return None if v is None else int(v)
+
+
+def read_csv(path, needs, what):
     try:
-        return int(float(s))
-    except (TypeError, ValueError):
-        return None
+        return [row for _, row in results.read_table(path, needs, what).rows]
+    except results.ReadError as e:
+        raise InputError(str(e)) from None
 
 
 class Run:
@@ -109,26 +90,22 @@ class Run:
         self.dir = run_dir
         self.warnings = []
         self.summary = []
-        for row in read_csv(os.path.join(run_dir, "summary.csv"), SUMMARY_NEEDS):
+        for row in read_csv(os.path.join(run_dir, "summary.csv"), SUMMARY_NEEDS, "summary.csv"):
             row["size"] = size_int(row["size_bytes"])
             if row["size"] is not None:
                 self.summary.append(row)
         if not self.summary:
             raise InputError("%s: summary.csv has no points" % run_dir)
-        self.meta = {}
-        meta_path = os.path.join(run_dir, "meta.json")
         try:
-            with open(meta_path) as fh:
-                self.meta = json.load(fh)
-        except FileNotFoundError:
+            self.meta = results.read_meta(os.path.join(run_dir, "meta.json"))
+        except results.ReadError as e:
+            raise InputError(str(e)) from None
+        if self.meta is None:
+            self.meta = {}
             self.warnings.append("no meta.json: figures are titled without the machine")
-        except (OSError, ValueError) as e:
-            raise InputError("%s: %s" % (meta_path, e))
-        if not isinstance(self.meta, dict):
-            raise InputError("%s: not a JSON object" % meta_path)
         # ok reps by point; failed reps carry no measurements
         self.reps = {}
-        for row in read_csv(os.path.join(run_dir, "results.csv"), RESULTS_NEEDS):
+        for row in read_csv(os.path.join(run_dir, "results.csv"), RESULTS_NEEDS, "results.csv"):
             if row["status"] != "ok":
                 continue
             row["size"] = size_int(row["size_bytes"])
@@ -140,9 +117,7 @@ class Run:
 
     @staticmethod
     def key(row):
-        mtu = size_int(row.get("mtu"))
-        return (row["transport"], row["io"], row["cpus"], row["mode"], row["size"],
-                "" if mtu is None else mtu)
+        return results.point_key(row)
 
     def _values(self, col, pref):
         vals = {r[col] for r in self.summary}
@@ -183,7 +158,7 @@ def series_order(names):
 
 def measured(point):
     """A point with measurements (ok or partial); others are gaps."""
-    return point["status"] in ("ok", "partial") and num(point.get("reps_ok")) != 0
+    return point["status"] in ("ok", "partial") and number(point.get("reps_ok")) != 0
 
 
 # --------------------------------------------------------------- wording --
@@ -303,7 +278,7 @@ def summary_cols(point, metric, scale=1.0):
         return {}
     out = {}
     for suffix in ("median", "ci_low", "ci_high"):
-        v = num(point.get("%s_%s" % (metric, suffix)))
+        v = number(point.get("%s_%s" % (metric, suffix)))
         out["%s_%s" % (metric, suffix)] = None if v is None else v * scale
     return out
 
@@ -343,7 +318,7 @@ def fig_latency(run, pd):
             "lat_p99_ns_median"]
     rows = grid(by_series(pts), sizes, cols[2:],
                 lambda p: {**summary_cols(p, "lat_p50_ns"),
-                           "lat_p99_ns_median": num(p.get("lat_p99_ns_median")) if measured(p) else None})
+                           "lat_p99_ns_median": number(p.get("lat_p99_ns_median")) if measured(p) else None})
     data = os.path.join(pd, "latency.csv")
     write_plotdata(data, cols, rows)
     if not drawn_series(rows, "lat_p50_ns_median"):
@@ -390,7 +365,7 @@ def cpu_per_msg(run, point):
     for side in ("client", "server"):
         xs = []
         for r in reps:
-            cpu, msgs = num(r.get(side + "_cpu_s")), num(r.get("messages"))
+            cpu, msgs = number(r.get(side + "_cpu_s")), number(r.get("messages"))
             if cpu is not None and msgs:
                 xs.append(cpu * 1e9 / msgs)
         out[side] = stats.median_ci(xs) if xs else None
@@ -443,8 +418,8 @@ METRIC = {"throughput": ("bytes_per_s", True, "throughput"),
 def speedup(run, a, b, mode):
     """Speed-up of point a over point b from their ok reps (>1: a is faster)."""
     metric, higher_better, _ = METRIC[mode]
-    va = [num(r.get(metric)) for r in run.ok_reps(a)]
-    vb = [num(r.get(metric)) for r in run.ok_reps(b)]
+    va = [number(r.get(metric)) for r in run.ok_reps(a)]
+    vb = [number(r.get(metric)) for r in run.ok_reps(b)]
     va, vb = [x for x in va if x], [x for x in vb if x]
     if not va or not vb:
         return None
@@ -580,11 +555,11 @@ STACK = (("client_user_ns_per_msg", "client user"), ("client_sys_ns_per_msg", "c
 def stack_row(run, point):
     """Medians of a point's per-rep cost components, and the median of their
     per-rep sums with its CI; None when a component is missing (schema < 3)."""
-    reps = [r for r in run.ok_reps(point) if all(num(r.get(k)) is not None for k, _ in STACK)]
+    reps = [r for r in run.ok_reps(point) if all(number(r.get(k)) is not None for k, _ in STACK)]
     if not reps:
         return None
-    row = {k: stats.median_ci([num(r[k]) for r in reps]).median for k, _ in STACK}
-    total = stats.median_ci([sum(num(r[k]) for k, _ in STACK) for r in reps])
+    row = {k: stats.median_ci([number(r[k]) for r in reps]).median for k, _ in STACK}
+    total = stats.median_ci([sum(number(r[k]) for k, _ in STACK) for r in reps])
     row.update(total_ns_per_msg_median=total.median, total_ns_per_msg_ci_low=total.low,
                total_ns_per_msg_ci_high=total.high, reps=total.n)
     return row
@@ -728,10 +703,10 @@ def headline(run, c, size):
     fast, slow, rr = (c.a, c.b, r) if judge(r) == "faster" else (c.b, c.a, flip(r))
     pts = {p["series"]: p for p in run.points(c.mode) if p["size"] == size}
     if c.mode == "throughput":
-        v = {s: num(pts[s].get("msgs_per_s_median")) for s in (fast, slow) if s in pts}
+        v = {s: number(pts[s].get("msgs_per_s_median")) for s in (fast, slow) if s in pts}
         return ("%s carries %s messages %s× faster than %s (%s): %s vs %s messages/s." % (
             fast, size_label(size), fx(rr.ratio), slow, ci_text(rr), si(v.get(fast)), si(v.get(slow))))
-    v = {s: num(pts[s].get("lat_p50_ns_median")) for s in (fast, slow) if s in pts}
+    v = {s: number(pts[s].get("lat_p50_ns_median")) for s in (fast, slow) if s in pts}
     us = lambda x: "—" if x is None else "%s µs" % sig(x / 1e3)
     return ("%s completes a %s round trip %s× faster than %s (%s): p50 %s vs %s." % (
         fast, size_label(size), fx(rr.ratio), slow, ci_text(rr), us(v.get(fast)), us(v.get(slow))))
@@ -739,23 +714,23 @@ def headline(run, c, size):
 
 def extremes(run):
     out = []
-    tp = [p for p in run.points("throughput") if measured(p) and num(p.get("bytes_per_s_median"))]
+    tp = [p for p in run.points("throughput") if measured(p) and number(p.get("bytes_per_s_median"))]
     if tp:
         best = OrderedDict()
         for p in sorted(tp, key=lambda p: series_order([x["series"] for x in tp]).index(p["series"])):
-            if p["series"] not in best or num(p["bytes_per_s_median"]) > num(best[p["series"]]["bytes_per_s_median"]):
+            if p["series"] not in best or number(p["bytes_per_s_median"]) > number(best[p["series"]]["bytes_per_s_median"]):
                 best[p["series"]] = p
         out.append("Highest throughput: " + ", ".join(
-            "%s %s Gbit/s at %s" % (s, sig(num(p["bytes_per_s_median"]) * 8e-9), size_label(p["size"]))
+            "%s %s Gbit/s at %s" % (s, sig(number(p["bytes_per_s_median"]) * 8e-9), size_label(p["size"]))
             for s, p in best.items()) + " (medians).")
-    lat = [p for p in run.points("latency") if measured(p) and num(p.get("lat_p50_ns_median"))]
+    lat = [p for p in run.points("latency") if measured(p) and number(p.get("lat_p50_ns_median"))]
     if lat:
         best = OrderedDict()
         for p in sorted(lat, key=lambda p: series_order([x["series"] for x in lat]).index(p["series"])):
-            if p["series"] not in best or num(p["lat_p50_ns_median"]) < num(best[p["series"]]["lat_p50_ns_median"]):
+            if p["series"] not in best or number(p["lat_p50_ns_median"]) < number(best[p["series"]]["lat_p50_ns_median"]):
                 best[p["series"]] = p
         out.append("Shortest median round trip: " + ", ".join(
-            "%s %s µs at %s" % (s, sig(num(p["lat_p50_ns_median"]) / 1e3), size_label(p["size"]))
+            "%s %s µs at %s" % (s, sig(number(p["lat_p50_ns_median"]) / 1e3), size_label(p["size"]))
             for s, p in best.items()) + ".")
     return out
 
@@ -769,7 +744,7 @@ def noisy_note(run, show=5):
             continue
         total += 1
         metric = p.get("primary_metric") or METRIC[p["mode"]][0]
-        cv = num(p.get(metric + "_cv"))
+        cv = number(p.get(metric + "_cv"))
         if p.get("noisy") == "1" or (cv is not None and cv > NOISY_CV):
             where = "" if (len(run.ios), len(run.cpus)) == (1, 1) else " (%s, %s)" % (p["io"], p["cpus"])
             noisy.append((cv or 0, "%s %s %s%s: CV %s%%" % (
@@ -874,19 +849,19 @@ def why_section(run, size):
 # ----------------------------------------------------------------- report --
 
 def ci_cell(p, metric, scale, digits=3):
-    lo, hi = num(p.get(metric + "_ci_low")), num(p.get(metric + "_ci_high"))
+    lo, hi = number(p.get(metric + "_ci_low")), number(p.get(metric + "_ci_high"))
     if lo is None or hi is None:
         return "—"
     return "%s–%s" % (sig(lo * scale, digits), sig(hi * scale, digits))
 
 
 def val(p, metric, scale=1.0):
-    v = num(p.get(metric + "_median"))
+    v = number(p.get(metric + "_median"))
     return None if v is None or not measured(p) else v * scale
 
 
 def pct(p, metric):
-    v = num(p.get(metric + "_cv"))
+    v = number(p.get(metric + "_cv"))
     return "—" if v is None else "%s%%" % sig(v * 100, 2)
 
 

@@ -25,6 +25,7 @@ import math
 from collections import namedtuple
 
 from harness import stats
+from harness.results import number
 from harness.stats import flip
 from wording import ci_text, fx, sig, size_label, table
 
@@ -60,22 +61,14 @@ class Cost:
     def value(self, rep):
         if self.key == "vcsw_per_msg":
             return _vcsw_per_msg(rep)
-        v = _num(rep.get(self.key))
+        v = number(rep.get(self.key))
         return None if v is None else v * self.scale
-
-
-def _num(s):
-    try:
-        x = float(s)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 def _vcsw_per_msg(rep):
     """Voluntary context switches of both sides per message: each is a
     sleep and a wake-up, which a cross-core hand-off pays for."""
-    c, s, m = (_num(rep.get(k)) for k in ("client_vcsw", "server_vcsw", "messages"))
+    c, s, m = (number(rep.get(k)) for k in ("client_vcsw", "server_vcsw", "messages"))
     return None if c is None or s is None or not m else (c + s) / m
 
 
@@ -142,7 +135,7 @@ def only_one(a, b):
     way round, else None. A ratio to 0 has no interval, but so complete a
     separation is as strong as the widest ratio interval: its confidence is
     1 - 2 / C(n+m, n), and it is claimed only where that reaches the level."""
-    if not a or not b or 1 - 2 / math.comb(len(a) + len(b), len(a)) < MIN_CLAIM_LEVEL:
+    if not a or not b or 1 - stats.smallest_p(len(a), len(b)) < MIN_CLAIM_LEVEL:
         return None
     if min(a) > 0 and max(b) == 0:
         return 1

@@ -271,9 +271,9 @@ class TestBadInput(FixtureCase):
 
     def test_unknown_schema_version(self):
         self.edit("summary.csv", lambda ls: [ls[0]] + ["99" + line[1:] for line in ls[1:]])
-        known = ", ".join(map(str, compare.SUPPORTED_SCHEMAS))
+        known = ", ".join(map(str, results.SUPPORTED_SCHEMAS))
         err = self.assertBad(self.base, self.new, says="schema_version 99, but this "
-                             f"compare reads schema_version {known}")
+                             f"ipcperf reads schema_version {known}")
         self.assertIn("summary.csv line 2", err)
 
     def test_schema_versions_of_one_run_differ(self):
@@ -324,12 +324,12 @@ class TestSchemaVersions(FixtureCase):
     def test_reads_what_the_harness_writes(self):
         # a schema bump in harness/results.py must be taught to compare
         # (ADDED_IN), or runs of the new version are refused
-        self.assertIn(results.SCHEMA_VERSION, compare.SUPPORTED_SCHEMAS)
+        self.assertIn(results.SCHEMA_VERSION, results.SUPPORTED_SCHEMAS)
         for c in results.COLUMNS + results.SUMMARY_COLUMNS:
-            self.assertLessEqual(compare._since(c), results.SCHEMA_VERSION)
-        self.assertEqual(compare._since("bytes_per_s_median"), 1)
-        self.assertEqual(compare._since("loss_ratio_cv"), 2)
-        self.assertEqual(compare.columns_of(1, ["bytes_per_s", "loss_ratio", "note"]),
+            self.assertLessEqual(results.since(c), results.SCHEMA_VERSION)
+        self.assertEqual(results.since("bytes_per_s_median"), 1)
+        self.assertEqual(results.since("loss_ratio_cv"), 2)
+        self.assertEqual(results.columns_of(1, ["bytes_per_s", "loss_ratio", "note"]),
                          ["bytes_per_s", "note"])
 
     def test_schema_1_against_current(self):

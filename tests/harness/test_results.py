@@ -137,5 +137,55 @@ class TestSweepOrder(unittest.TestCase):
                          [("lo", None), ("veth", 9000)])
 
 
+
+class TestReader(unittest.TestCase):
+    """The one reader of run files: cells, point keys, schema versions."""
+
+    def test_number(self):
+        self.assertEqual(results.number("2.5e9"), 2.5e9)
+        for gap in ("", None, "x", "nan", "inf", "-inf"):
+            self.assertIsNone(results.number(gap), gap)
+
+    def test_point_key_matches_across_formatting(self):
+        a = {"transport": "veth", "io": "sync", "cpus": "split", "mode": "throughput",
+             "size_bytes": "65536", "mtu": "1500"}
+        b = dict(a, size_bytes="65536.0", mtu=" 1500 ")
+        self.assertEqual(results.point_key(a), results.point_key(b))
+        self.assertEqual(tuple(results.point_key(a)._fields), tuple(results.POINT_KEY))
+        self.assertEqual(results.point_key(a).size_bytes, "65536")
+        # a column an older file lacks reads as empty
+        self.assertEqual(results.point_key(dict(a, mtu=None)).mtu, "")
+        self.assertNotEqual(results.point_key(a), results.point_key(dict(a, mtu="9000")))
+
+    def test_every_schema_version_is_known(self):
+        # a bump of SCHEMA_VERSION must say which columns it added
+        self.assertEqual(max(results.ADDED_IN), results.SCHEMA_VERSION)
+
+    def test_read_table(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "results.csv")
+            w = results.RepWriter(path)
+            w.write(rep("lo", "throughput", "ok", 1, bps=1e9))
+            w.close()
+            t = results.read_table(path, results.COLUMNS, "results.csv")
+            self.assertEqual((t.version, len(t.rows), t.rows[0][0]),
+                             (results.SCHEMA_VERSION, 1, 2))
+            with self.assertRaises(results.ReadError) as cm:
+                results.read_table(path, results.COLUMNS + ["arm"], "results.csv")
+            self.assertIn("no column arm", str(cm.exception))
+            with self.assertRaises(results.ReadError):
+                results.read_table(os.path.join(d, "none.csv"), [], "summary.csv")
+
+    def test_read_meta(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "meta.json")
+            self.assertIsNone(results.read_meta(path))
+            for text in ("{", "[1]"):
+                with open(path, "w") as f:
+                    f.write(text)
+                with self.assertRaises(results.ReadError):
+                    results.read_meta(path)
+
+
 if __name__ == "__main__":
     unittest.main()
