@@ -12,7 +12,7 @@ import dataclasses
 import math
 import re
 
-from . import transports
+from . import transports, wording
 
 MODES = ("throughput", "latency")
 CPUS = ("split", "same", "none")
@@ -30,10 +30,6 @@ QUICK_REPS = 2
 QUICK_DURATION = 0.2
 QUICK_WARMUP = 0.05
 DEFAULT_MTU = 1500
-
-_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20,
-          "mib": 1 << 20, "g": 1 << 30, "gib": 1 << 30}
-
 
 class UsageError(Exception):
     """Bad usage or input: exit 2 with this one-line message."""
@@ -65,13 +61,11 @@ class Config:
 
 
 def parse_size(text):
-    """'64KiB' -> 65536. K/M/G are binary; at most 1 GiB."""
-    m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", text)
-    if not m or m.group(2).lower() not in _UNITS:
-        raise UsageError(f"bad size '{text}' (use e.g. 100, 4K, 64KiB, 1M)")
-    value = int(m.group(1)) * _UNITS[m.group(2).lower()]
-    if value < 1:
-        raise UsageError(f"bad size '{text}': must be at least 1 byte")
+    """'64KiB' -> 65536 (wording.parse_size); at most 1 GiB."""
+    try:
+        value = wording.parse_size(text)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     if value > MAX_SIZE:
         raise UsageError(f"bad size '{text}': at most 1G")
     return value
@@ -96,14 +90,6 @@ def parse_sizes(text):
         else:
             sizes.add(parse_size(item))
     return sorted(sizes)
-
-
-def format_size(n):
-    """65536 -> '64K', 100 -> '100' (the inverse of parse_size where exact)."""
-    for unit, mult in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
-        if n >= mult and n % mult == 0:
-            return f"{n // mult}{unit}"
-    return str(n)
 
 
 def parse_seconds(text, what, allow_zero):

@@ -7,13 +7,13 @@ point, each point's primary metric (or the --metric list) compared on its reps.
     base: results/baselines/debian12-2cpu-vm (run bz0i, vm, kernel 6.18.44, git 13da5f4)
     new:  results/regress-20261123T210700Z (run q3xd, vm, kernel 6.18.44)
 
-    point               metric            base        new  change      p  verdict
-    uds throughput 100  bytes_per_s  79.8 MB/s  80.4 MB/s   +0.8%  0.690  unchanged
-    lo throughput 64K   bytes_per_s  1.21 GB/s   968 MB/s  -20.0%  0.008  regressed
-    lo latency 100      lat_p50_ns     54.9 us    55.2 us   +0.5%  0.841  unchanged
+    point                  metric              base          new  change      p  verdict
+    uds throughput 100 B   bytes_per_s   638 Mbit/s   643 Mbit/s   +0.8%  0.690  unchanged
+    lo throughput 64 KiB   bytes_per_s  9.68 Gbit/s  7.74 Gbit/s  -20.0%  0.008  regressed
+    lo latency 100 B       lat_p50_ns       54.9 µs      55.2 µs   +0.5%  0.841  unchanged
 
     1 regressed, 2 unchanged (threshold 10%, alpha 0.05, two-sided Mann-Whitney U on the reps)
-    regressed: lo throughput 64K bytes_per_s -20.0% (p = 0.008)
+    regressed: lo throughput 64 KiB bytes_per_s -20.0% (p = 0.008)
 
 A change is "regressed" (or "improved") only when it is worse (better) than
 the threshold AND a two-sided Mann-Whitney U test on the two runs' ok reps
@@ -39,6 +39,7 @@ import os
 import sys
 
 from . import results, stats
+from .wording import NONE, metric_value, size_label
 
 EXIT_OK, EXIT_REGRESSED, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
 DEFAULT_THRESHOLD = 10.0
@@ -237,17 +238,10 @@ def load(name):
 
 # ---------------------------------------------------------------- comparison
 
-def format_size(n):
-    for unit, mult in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
-        if n >= mult and n % mult == 0:
-            return f"{n // mult}{unit}"
-    return str(n)
-
-
 def label(key, show_mtu=True):
-    """A results.PointKey -> 'lo throughput 64K'; io and cpus only when not
+    """A results.PointKey -> 'lo throughput 64 KiB'; io and cpus only when not
     the defaults, mtu when show_mtu (some transport appears with two MTUs)."""
-    text = f"{key.transport} {key.mode} {format_size(int(key.size_bytes))}"
+    text = f"{key.transport} {key.mode} {size_label(int(key.size_bytes))}"
     extra = []
     if key.io != "sync":
         extra.append(f"io={key.io}")
@@ -256,27 +250,6 @@ def label(key, show_mtu=True):
     if key.mtu and show_mtu:
         extra.append(f"mtu={key.mtu}")
     return text + (" " + " ".join(extra) if extra else "")
-
-
-def _si(v, units):
-    for unit, div in units:
-        if abs(v) >= div:
-            return f"{v / div:.3g} {unit}"
-    return f"{v:.3g} {units[-1][0]}"
-
-
-def format_value(metric, v):
-    if v is None:
-        return "-"
-    if metric == "bytes_per_s":
-        return _si(v, (("GB/s", 1e9), ("MB/s", 1e6), ("KB/s", 1e3), ("B/s", 1)))
-    if metric == "msgs_per_s":
-        return _si(v, (("M/s", 1e6), ("k/s", 1e3), ("/s", 1)))
-    if metric.endswith("_ns") or "_ns_per_msg" in metric:
-        return _si(v, (("s", 1e9), ("ms", 1e6), ("us", 1e3), ("ns", 1)))
-    if metric.endswith("_s"):
-        return _si(v, (("s", 1), ("ms", 1e-3), ("us", 1e-6)))
-    return f"{v:.4g}"
 
 
 class Row:
@@ -394,7 +367,7 @@ def _axes(run):
     t = sorted({k.transport for k in run.points})
     m = sorted({k.mode for k in run.points})
     s = sorted({int(k.size_bytes) for k in run.points})
-    return f"{','.join(t)} x {','.join(m)} x {','.join(format_size(x) for x in s)}"
+    return f"{','.join(t)} x {','.join(m)} x {','.join(size_label(x) for x in s)}"
 
 
 def warnings(base, new, rows, alpha):
@@ -453,11 +426,11 @@ def _counts(rows):
 
 
 def _cells(r, show_mtu):
-    change = "-" if r.change is None else (
+    change = NONE if r.change is None else (
         f"{r.change:+.1f}%" if math.isfinite(r.change) else f"{r.change:+}%")
-    p = "-" if r.p is None else f"{r.p:.3f}"
-    return [label(r.key, show_mtu), r.metric, format_value(r.metric, r.base),
-            format_value(r.metric, r.new), change, p, r.verdict, r.note]
+    p = NONE if r.p is None else f"{r.p:.3f}"
+    return [label(r.key, show_mtu), r.metric, metric_value(r.metric, r.base),
+            metric_value(r.metric, r.new), change, p, r.verdict, r.note]
 
 
 HEAD = ["point", "metric", "base", "new", "change", "p", "verdict", "note"]

@@ -13,21 +13,10 @@ import os
 import shutil
 import sys
 
-from .cli import format_size
+from .results import NOISY_CV, number
+from .wording import NONE, metric_value, series_names, size_label
 
-
-def fmt_rate(bps):
-    for unit, div in (("GB/s", 1e9), ("MB/s", 1e6), ("KB/s", 1e3)):
-        if bps >= div:
-            return f"{bps / div:.3g} {unit}"
-    return f"{bps:.3g} B/s"
-
-
-def fmt_ns(ns):
-    for unit, div in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
-        if ns >= div:
-            return f"{ns / div:.3g} {unit}"
-    return f"{ns:.3g} ns"
+NOISY_TEXT = f"cv > {NOISY_CV:.0%}"
 
 
 def fmt_secs(s):
@@ -40,11 +29,10 @@ def fmt_primary(row):
     if row["status"] in ("unsupported", "error"):
         return row["status"]
     m = row["primary_metric"]
-    v = row.get(f"{m}_median", "")
-    if v == "":
-        return "-"
-    text = fmt_rate(float(v)) if m == "bytes_per_s" else fmt_ns(float(v))
-    return text + ("*" if row.get("noisy") == "1" else "") \
+    v = number(row.get(f"{m}_median"))
+    if v is None:
+        return NONE
+    return metric_value(m, v) + ("*" if row.get("noisy") == "1" else "") \
         + ("?" if row["status"] == "partial" else "")
 
 
@@ -76,16 +64,6 @@ class _SafeOut:
         self._guard(self.f.flush)
 
 
-def _column_names(rows):
-    """A column per transport, or per transport and MTU where a transport was
-    swept over MTUs ("veth:mtu9000", the plots' word)."""
-    mtus = {}
-    for r in rows:
-        mtus.setdefault(r["transport"], set()).add(r.get("mtu", ""))
-    return [r["transport"] + (f":mtu{r['mtu']}" if len(mtus[r["transport"]]) > 1 else "")
-            for r in rows]
-
-
 class Progress:
     def __init__(self, total, per_task, out=None):
         self.out = _SafeOut(out or sys.stdout)
@@ -112,7 +90,7 @@ class Progress:
             return
         mtu = f" mtu={point.mtu}" if point.mtu else ""
         text = (f"[{self.done + 1}/{self.total}] {point.transport} {point.mode} "
-                f"{format_size(point.size)} io={point.io} cpus={point.cpus}{mtu} "
+                f"{size_label(point.size)} io={point.io} cpus={point.cpus}{mtu} "
                 f"rep {rep}/{reps} - {fmt_secs(self._est_left())} left")
         width = shutil.get_terminal_size((100, 20)).columns - 1
         self.out.write("\r\x1b[K" + text[:width])
@@ -124,18 +102,18 @@ class Progress:
         self.walls.append(wall_s)
 
     def point_done(self, row):
-        cv = row.get(f"{row['primary_metric']}_cv", "")
+        cv = number(row.get(f"{row['primary_metric']}_cv"))
         noisy = row.get("noisy") == "1"
         if not (noisy or not self.tty):
             return
         text = (f"{row['transport']:<9} {row['mode']:<10} "
-                f"{format_size(int(row['size_bytes'])):>5} io={row['io']} "
+                f"{size_label(int(row['size_bytes'])):>7} io={row['io']} "
                 f"cpus={row['cpus']:<5} {row['status']:<11} "
-                f"{row['reps_ok']}/{row['reps']} {fmt_primary(row):>12}")
-        if cv != "":
-            text += f"  cv {float(cv) * 100:.1f}%"
+                f"{row['reps_ok']}/{row['reps']} {fmt_primary(row):>13}")
+        if cv is not None:
+            text += f"  cv {cv * 100:.1f}%"
         if noisy:
-            text += "  NOISY (cv > 5%)"
+            text += f"  NOISY ({NOISY_TEXT})"
         if row["status"] not in ("ok",) and row.get("note"):
             text += f"  ({row['note']})"
         self.say(text)
@@ -149,26 +127,29 @@ class Progress:
     def final(self, summary, run_dir, elapsed):
         self.clear()
         groups = {}
-        for r in summary:
-            groups.setdefault((r["io"], r["cpus"], r["mode"]), []).append(r)
-        for (io, cpus, mode), rows in groups.items():
+        for r, name in zip(summary, series_names(summary)):
+            groups.setdefault((r["io"], r["cpus"], r["mode"]), []).append((name, r))
+        for (io, cpus, mode), named in groups.items():
             what = "throughput, median" if mode == "throughput" else "round-trip latency, median p50"
-            names = _column_names(rows)
-            transports = list(dict.fromkeys(names))
-            sizes = sorted({int(r["size_bytes"]) for r in rows})
-            cells = {(n, int(r["size_bytes"])): fmt_primary(r) for n, r in zip(names, rows)}
-            widths = [max(len(t), 11) for t in transports]
             self.out.write(f"\n{what} (io={io}, cpus={cpus})\n")
-            self.out.write(f"{'size':>6}  " + "  ".join(
-                f"{t:>{w}}" for t, w in zip(transports, widths)) + "\n")
-            for s in sizes:
-                self.out.write(f"{format_size(s):>6}  " + "  ".join(
-                    f"{cells.get((t, s), ''):>{w}}" for t, w in zip(transports, widths))
-                    + "\n")
+            self._table(named)
         noisy = sum(1 for r in summary if r.get("noisy") == "1")
         partial = sum(1 for r in summary if r["status"] == "partial")
-        self.out.write(f"\n* noisy (cv > 5%): {noisy} of {len(summary)} points"
+        self.out.write(f"\n* noisy ({NOISY_TEXT}): {noisy} of {len(summary)} points"
                        + (f"; ? some reps failed: {partial} points" if partial else "")
                        + "\n")
         self.out.write(f"run directory: {run_dir}  ({fmt_secs(elapsed)})\n")
         self.out.flush()
+
+    def _table(self, named):
+        """Rows: sizes; columns: series ("veth", "veth:mtu9000"); cells: the
+        headline number of each point."""
+        columns = list(dict.fromkeys(name for name, _ in named))
+        sizes = sorted({int(r["size_bytes"]) for _, r in named})
+        cells = {(name, int(r["size_bytes"])): fmt_primary(r) for name, r in named}
+        widths = [max(len(t), 13) for t in columns]
+        self.out.write(f"{'size':>7}  " + "  ".join(
+            f"{t:>{w}}" for t, w in zip(columns, widths)) + "\n")
+        for s in sizes:
+            self.out.write(f"{size_label(s):>7}  " + "  ".join(
+                f"{cells.get((t, s), ''):>{w}}" for t, w in zip(columns, widths)) + "\n")

@@ -34,7 +34,7 @@ from harness import results, stats  # noqa: E402
 from harness.results import number  # noqa: E402
 from harness.stats import flip  # noqa: E402
 import why  # noqa: E402
-from wording import (ci_text, fx, level_pct, md_escape, parse_size, si, sig,  # noqa: E402,F401
+from harness.wording import (ci_text, fx, level_pct, md_escape, parse_size, series_names, si, sig,  # noqa: E402,F401
                      size_label, sizes_text, table)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 4
@@ -125,17 +125,10 @@ class Run:
 
     def _name_series(self):
         """Series = transport, or "transport:mtuN" for a second MTU of it."""
-        counts = {}
-        for r in self.summary:
+        for r, name in zip(self.summary, series_names(self.summary)):
             mtu = size_int(r.get("mtu"))
             r["mtu_n"] = "" if mtu is None else str(mtu)
-            counts.setdefault(r["transport"], {}).setdefault(r["mtu_n"], 0)
-            counts[r["transport"]][r["mtu_n"]] += 1
-        for r in self.summary:
-            mtus = counts[r["transport"]]
-            # the MTU with the most points, the smallest of a tie (the default 1500)
-            main = max(sorted(mtus, key=lambda m: int(m) if m else 0), key=lambda m: mtus[m])
-            r["series"] = r["transport"] if r["mtu_n"] == main else "%s:mtu%s" % (r["transport"], r["mtu_n"])
+            r["series"] = name
 
     def points(self, mode, io=None, cpus=None):
         io = self.io if io is None else io

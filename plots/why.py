@@ -27,7 +27,7 @@ from collections import namedtuple
 from harness import stats
 from harness.results import number
 from harness.stats import flip
-from wording import ci_text, fx, sig, size_label, table
+from harness.wording import ci_text, fx, sig, size_label, table
 
 MIN_CLAIM_LEVEL = stats.MIN_CLAIM_LEVEL
 # A cost is given as a reason only when its whole interval lies beyond ±5%:

@@ -78,16 +78,16 @@ class TestVerdicts(FixtureCase):
         code, out, err = run_main(base, new)
         self.assertEqual(code, 1, out + err)
         v = verdicts(out)
-        self.assertEqual(v.pop("lo throughput 64K"), "regressed")
+        self.assertEqual(v.pop("lo throughput 64 KiB"), "regressed")
         self.assertEqual(set(v.values()), {"unchanged"})
-        self.assertIn("regressed: lo throughput 64K bytes_per_s -20.0% (p = 0.008)", out)
+        self.assertIn("regressed: lo throughput 64 KiB bytes_per_s -20.0% (p = 0.008)", out)
 
     def test_drop_swallowed_by_spread_is_noisy(self):
         base = self.run_dir("base", runs.scenario(runs.WIDE))
         new = self.run_dir("new", runs.scenario(runs.WIDE, changes={LO64: 0.8}))
         code, out, err = run_main(base, new)
         self.assertEqual(code, 0, out + err)
-        self.assertEqual(verdicts(out)["lo throughput 64K"], "noisy")
+        self.assertEqual(verdicts(out)["lo throughput 64 KiB"], "noisy")
         self.assertIn("-20.0%", out)
         self.assertIn("worse but p >= 0.05", out)
 
@@ -96,7 +96,7 @@ class TestVerdicts(FixtureCase):
         new = self.run_dir("new", runs.scenario(changes={LO64: 1.2}))
         code, out, err = run_main(base, new)
         self.assertEqual(code, 0, out + err)
-        self.assertEqual(verdicts(out)["lo throughput 64K"], "improved")
+        self.assertEqual(verdicts(out)["lo throughput 64 KiB"], "improved")
         self.assertIn("+20.0%", out)
         self.assertIn("1 improved", out)
 
@@ -106,27 +106,27 @@ class TestVerdicts(FixtureCase):
         better = self.run_dir("better", runs.scenario(changes={UDS100_LAT: 0.8}))
         code, out, _ = run_main(base, worse)
         self.assertEqual(code, 1)
-        self.assertEqual(verdicts(out)["uds latency 100"], "regressed")
+        self.assertEqual(verdicts(out)["uds latency 100 B"], "regressed")
         code, out, _ = run_main(base, better)
         self.assertEqual(code, 0)
-        self.assertEqual(verdicts(out)["uds latency 100"], "improved")
+        self.assertEqual(verdicts(out)["uds latency 100 B"], "improved")
 
     def test_below_threshold_is_unchanged_even_if_significant(self):
         base = self.run_dir("base", runs.scenario())
         new = self.run_dir("new", runs.scenario(changes={LO64: 0.93}))
         code, out, _ = run_main(base, new)
         self.assertEqual(code, 0)
-        self.assertEqual(verdicts(out)["lo throughput 64K"], "unchanged")
+        self.assertEqual(verdicts(out)["lo throughput 64 KiB"], "unchanged")
         code, out, _ = run_main(base, new, "--threshold", "5")
         self.assertEqual(code, 1)
-        self.assertEqual(verdicts(out)["lo throughput 64K"], "regressed")
+        self.assertEqual(verdicts(out)["lo throughput 64 KiB"], "regressed")
 
     def test_quick_runs_cannot_prove_a_regression(self):
         base = self.run_dir("base", runs.scenario(reps=2))
         new = self.run_dir("new", runs.scenario(changes={LO64: 0.5}, reps=2))
         code, out, err = run_main(base, new)
         self.assertEqual(code, 0)
-        self.assertEqual(verdicts(out)["lo throughput 64K"], "noisy")
+        self.assertEqual(verdicts(out)["lo throughput 64 KiB"], "noisy")
         self.assertIn("2 vs 2 reps", err)
         self.assertIn("0.333", err)
 
@@ -138,8 +138,8 @@ class TestVerdicts(FixtureCase):
         code, out, err = run_main(base, new)
         self.assertEqual(code, 0, out + err)
         v = verdicts(out)
-        self.assertEqual(v["lo latency 100"], "only in base")
-        self.assertEqual(v["veth latency 100"], "only in new")
+        self.assertEqual(v["lo latency 100 B"], "only in base")
+        self.assertEqual(v["veth latency 100 B"], "only in new")
         self.assertIn("1 only in base, 1 only in new", out)
 
     def test_failed_points_are_listed_with_their_status(self):
@@ -151,9 +151,9 @@ class TestVerdicts(FixtureCase):
         code, out, err = run_main(base, new)
         self.assertEqual(code, 0, out + err)
         v = verdicts(out)
-        self.assertEqual(v["lo throughput 64K"], "error")
+        self.assertEqual(v["lo throughput 64 KiB"], "error")
         self.assertIn("new error: fixture error", out)
-        self.assertEqual(v["uds throughput 100"], "unchanged")
+        self.assertEqual(v["uds throughput 100 B"], "unchanged")
         self.assertIn("new partial (4/5 reps ok)", out)
 
     def test_metric_option(self):
@@ -186,7 +186,7 @@ class TestVerdicts(FixtureCase):
         self.assertEqual(table[0], "| point | metric | base | new | change | p | verdict |")
         self.assertTrue(table[1].startswith("|---|"))
         self.assertEqual(len(table), 2 + len(runs.BASE))
-        self.assertIn("| lo throughput 64K | bytes_per_s | 1 GB/s | 800 MB/s | -20.0% "
+        self.assertIn("| lo throughput 64 KiB | bytes_per_s | 8.00 Gbit/s | 6.40 Gbit/s | -20.0% "
                       "| 0.008 | **regressed** |", table)
         self.assertTrue(any("only in base" in t for t in table))
         for t in table:
@@ -337,7 +337,7 @@ class TestSchemaVersions(FixtureCase):
         new = self.run_dir("new", runs.scenario(changes={LO64: 0.8}))
         code, out, err = run_main(old, new)
         self.assertEqual(code, 1, out + err)
-        self.assertEqual(verdicts(out)["lo throughput 64K"], "regressed")
+        self.assertEqual(verdicts(out)["lo throughput 64 KiB"], "regressed")
         self.assertIn(f"base is schema_version 1, new {results.SCHEMA_VERSION}", err)
         self.assertEqual(run_main(old, old)[0], 0)
 
@@ -356,7 +356,7 @@ class TestScript(FixtureCase):
         self.assertEqual(self.script(base, same).returncode, 0)
         p = self.script(base, drop)
         self.assertEqual(p.returncode, 1)
-        self.assertIn("lo throughput 64K", p.stdout)
+        self.assertIn("lo throughput 64 KiB", p.stdout)
         p = self.script(base, os.path.join(self.tmp, "nope"))
         self.assertEqual(p.returncode, 2)
         self.assertEqual(len(p.stderr.splitlines()), 1)

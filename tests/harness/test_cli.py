@@ -2,7 +2,7 @@
 
 import unittest
 
-from harness import cli
+from harness import cli, wording
 
 
 class TestSizes(unittest.TestCase):
@@ -32,8 +32,12 @@ class TestSizes(unittest.TestCase):
             cli.parse_sizes("100,,1K")
 
     def test_format(self):
-        self.assertEqual([cli.format_size(s) for s in (100, 1024, 65536, 1 << 20, 1500)],
-                         ["100", "1K", "64K", "1M", "1500"])
+        # sizes are written in one vocabulary (harness/wording.py), which the
+        # CLI reads back
+        sizes = (100, 1024, 65536, 1 << 20, 1500)
+        self.assertEqual([wording.size_label(s) for s in sizes],
+                         ["100 B", "1 KiB", "64 KiB", "1 MiB", "1500 B"])
+        self.assertEqual([cli.parse_size(wording.size_label(s)) for s in sizes], list(sizes))
 
 
 class TestParse(unittest.TestCase):

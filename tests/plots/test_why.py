@@ -18,7 +18,7 @@ from tests.plots.test_draw import (FIXTURES, GNUPLOT, ROOT, DrawnFixture, copy_f
 sys.path.insert(0, os.path.join(ROOT, "plots"))
 from harness import stats  # noqa: E402
 import why  # noqa: E402
-from wording import ci_text, fx  # noqa: E402
+from harness.wording import ci_text, fx  # noqa: E402
 
 
 def reps(run_dir, transport, mode, size, mtu=None, cpus="split"):
