@@ -1,7 +1,7 @@
 # cpu.gp - CPU time per message vs message size: client above server on one
 # shared y scale, one line per transport, CIs as error bars.
 #
-# gnuplot -c plots/cpu.gp DATA OUT CONTEXT SERIES SIZES UNIT BARS
+# gnuplot -c plots/cpu.gp DATA OUT CONTEXT SERIES SIZES UNIT BARS TNAMES
 #   DATA     CSV from plots/draw.py (plotdata/cpu-*.csv): series, size_bytes,
 #            {client,server}_cpu_ns_per_msg_{median,ci_low,ci_high}
 #   OUT      output file, .svg or .png
@@ -10,11 +10,14 @@
 #   SIZES    measured sizes in bytes, space-separated (the x tics)
 #   UNIT     what one message is: "message" (throughput), "round trip" (latency)
 #   BARS     what the error bars are, for the title ("bars: min–max of 3 reps")
+#   TNAMES   the transports in style order (harness/transports.NAMES), from which
+#            style.gp gives each series its fixed look
 # e.g. gnuplot -c plots/cpu.gp results/R/plotdata/cpu-throughput.csv \
 #        results/R/cpu-throughput.svg "Xeon E5 · Linux 6.1" "uds lo" "100 65536" \
-#        message "bars: 95% CI"
+#        message "bars: 95% CI" "$NAMES"
 DATA = ARG1; OUT = ARG2; CONTEXT = ARG3; SERIES = ARG4; SIZES = ARG5
 UNIT = ARG6; BARS = ARG7
+TNAMES = ARG8
 _a = ARG0; _i = strlen(_a); while (_i > 0 && _a[_i:_i] ne "/") { _i = _i - 1 }
 plotdir = _i > 0 ? _a[1:_i] : ""
 load plotdir . "style.gp"

@@ -30,7 +30,7 @@ from collections import OrderedDict
 # the sibling modules, and the repository root for the harness's analysis modules
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from harness import results, stats  # noqa: E402
+from harness import results, stats, transports  # noqa: E402
 from harness.results import number  # noqa: E402
 from harness.stats import flip  # noqa: E402
 import why  # noqa: E402
@@ -41,9 +41,10 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 4
 PLOTS = os.path.dirname(os.path.abspath(__file__))
 FORMATS = ("svg", "png")
 GNUPLOT_TIMEOUT_S = 120
-# Legend and table order; style.gp gives each of these its fixed look.
-TRANSPORT_ORDER = ("uds uds-dgram uds-seqpacket pipe shm lo netns-lo hostip tcp6 udp "
-                   "veth nat bridge vxlan").split()
+# Legend and table order, and the order in which style.gp gives each
+# transport its fixed look (passed to the scripts as TNAMES).
+TRANSPORT_ORDER = transports.NAMES
+TNAMES = " ".join(TRANSPORT_ORDER)
 IO_PREF = ("sync", "uring", "epoll", "busy")
 CPUS_PREF = ("split", "same", "none")
 CPUS_WORDS = {"split": "split cores", "same": "same core", "none": "unpinned"}
@@ -293,10 +294,10 @@ def fig_throughput(run, pd):
     if not ser:
         return []
     return [
-        Figure("throughput", "throughput.gp", data, [context(run), ser, sz, "bytes", bars],
+        Figure("throughput", "throughput.gp", data, [context(run), ser, sz, "bytes", bars, TNAMES],
                "Throughput vs message size",
                "Payload the receiver got per second, one-way stream; median of the reps (%s)." % bars),
-        Figure("msgrate", "throughput.gp", data, [context(run), ser, sz, "msgs", bars],
+        Figure("msgrate", "throughput.gp", data, [context(run), ser, sz, "msgs", bars, TNAMES],
                "Message rate vs message size",
                "Messages per second of the same runs (%s)." % bars),
     ]
@@ -317,7 +318,8 @@ def fig_latency(run, pd):
     if not drawn_series(rows, "lat_p50_ns_median"):
         return []
     return [Figure("latency", "latency.gp", data,
-                   [context(run), " ".join(drawn_series(rows, "lat_p50_ns_median")), " ".join(map(str, sizes))],
+                   [context(run), " ".join(drawn_series(rows, "lat_p50_ns_median")), " ".join(map(str, sizes)),
+                    TNAMES],
                    "Round-trip latency vs message size",
                    "Request and reply of the same size, one in flight: the point is the median "
                    "(over reps) of each rep's p50, the whisker reaches the median p99.")]
@@ -344,7 +346,7 @@ def fig_ladder(run, pd, size):
         return []
     bars = bars_label(p.get("reps_ok") for p in pts)
     return [Figure("ladder", "ladder.gp", data,
-                   [context(run), " ".join(drawn_series(rows, "lat_ns_median")), str(size), bars],
+                   [context(run), " ".join(drawn_series(rows, "lat_ns_median")), str(size), bars, TNAMES],
                    "Latency percentiles at %s" % size_label(size),
                    "Round-trip time percentiles at %s: the median over reps of each rep's "
                    "percentile (%s); a tail that only a few reps show moves the CI, not the median."
@@ -395,7 +397,8 @@ def fig_cpu(run, pd):
         write_plotdata(data, cols, rows)
         bars = bars_label(ns)
         figs.append(Figure("cpu-" + mode, "cpu.gp", data,
-                           [context(run, extra=mode), " ".join(ser), " ".join(map(str, sizes)), unit, bars],
+                           [context(run, extra=mode), " ".join(ser), " ".join(map(str, sizes)), unit, bars,
+                            TNAMES],
                            "CPU time per %s (%s)" % (unit, mode),
                            "User + system CPU time of each side over the measured window, divided by "
                            "the %ss in it (per rep, then the median; %s)." % (unit, bars)))
@@ -502,7 +505,8 @@ def fig_ratio(run, pd, comps, name, title, ylabel, ref, ctx):
     write_plotdata(data, cols, rows)
     bars = level_bars(levels)
     return [Figure(name, "ratio.gp", data,
-                   [ctx, " ".join(ser), " ".join(map(str, sizes)), "%s (%s)" % (title, bars), ylabel, ref],
+                   [ctx, " ".join(ser), " ".join(map(str, sizes)), "%s (%s)" % (title, bars), ylabel, ref,
+                    TNAMES],
                    title,
                    "Ratio of the medians; %s from the pairwise ratios of the reps (Mann–Whitney "
                    "order statistics, see Method)." % bars)]

@@ -1,7 +1,7 @@
 # ladder.gp - the latency percentile ladder (p50, p90, p99, p99.9, max) at one
 # message size, one line per transport, the CI of each median as error bars.
 #
-# gnuplot -c plots/ladder.gp DATA OUT CONTEXT SERIES SIZE BARS
+# gnuplot -c plots/ladder.gp DATA OUT CONTEXT SERIES SIZE BARS TNAMES
 #   DATA     CSV from plots/draw.py (plotdata/ladder.csv): series, rank (1..5),
 #            lat_ns_median, lat_ns_ci_low, lat_ns_ci_high
 #   OUT      output file, .svg or .png
@@ -9,9 +9,12 @@
 #   SERIES   series to draw, space-separated
 #   SIZE     the message size in bytes
 #   BARS     what the error bars are, for the title ("bars: min–max of 3 reps")
+#   TNAMES   the transports in style order (harness/transports.NAMES), from which
+#            style.gp gives each series its fixed look
 # e.g. gnuplot -c plots/ladder.gp results/R/plotdata/ladder.csv \
-#        results/R/ladder.png "Xeon E5 · Linux 6.1" "uds lo" 100 "bars: 95% CI"
+#        results/R/ladder.png "Xeon E5 · Linux 6.1" "uds lo" 100 "bars: 95% CI" "$NAMES"
 DATA = ARG1; OUT = ARG2; CONTEXT = ARG3; SERIES = ARG4; SIZE = ARG5; BARS = ARG6
+TNAMES = ARG7
 _a = ARG0; _i = strlen(_a); while (_i > 0 && _a[_i:_i] ne "/") { _i = _i - 1 }
 plotdir = _i > 0 ? _a[1:_i] : ""
 load plotdir . "style.gp"

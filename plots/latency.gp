@@ -1,16 +1,19 @@
 # latency.gp - round-trip latency vs message size, one line per transport: the
 # median p50 as a line, a whisker from it up to the median p99.
 #
-# gnuplot -c plots/latency.gp DATA OUT CONTEXT SERIES SIZES
+# gnuplot -c plots/latency.gp DATA OUT CONTEXT SERIES SIZES TNAMES
 #   DATA     CSV from plots/draw.py (plotdata/latency.csv): series, size_bytes,
 #            lat_p50_ns_median, lat_p99_ns_median
 #   OUT      output file, .svg or .png
 #   CONTEXT  second title line (machine, I/O mode, CPU placement)
 #   SERIES   series to draw, space-separated ("uds lo veth")
 #   SIZES    measured sizes in bytes, space-separated (the x tics)
+#   TNAMES   the transports in style order (harness/transports.NAMES), from which
+#            style.gp gives each series its fixed look
 # e.g. gnuplot -c plots/latency.gp results/R/plotdata/latency.csv \
-#        results/R/latency.png "Xeon E5 · Linux 6.1" "uds lo" "100 65536"
+#        results/R/latency.png "Xeon E5 · Linux 6.1" "uds lo" "100 65536" "$NAMES"
 DATA = ARG1; OUT = ARG2; CONTEXT = ARG3; SERIES = ARG4; SIZES = ARG5
+TNAMES = ARG6
 _a = ARG0; _i = strlen(_a); while (_i > 0 && _a[_i:_i] ne "/") { _i = _i - 1 }
 plotdir = _i > 0 ? _a[1:_i] : ""
 load plotdir . "style.gp"

@@ -2,7 +2,7 @@
 # interval as error bars and the reference (1×) as a dashed line.  Used for the
 # speed-up over a baseline transport and for uring/sync and same/split ratios.
 #
-# gnuplot -c plots/ratio.gp DATA OUT CONTEXT SERIES SIZES TITLE YLABEL REF
+# gnuplot -c plots/ratio.gp DATA OUT CONTEXT SERIES SIZES TITLE YLABEL REF TNAMES
 #   DATA     CSV from plots/draw.py (plotdata/speedup-*.csv, ratio-*.csv):
 #            series, size_bytes, ratio, ratio_ci_low, ratio_ci_high
 #   OUT      output file, .svg or .png
@@ -12,11 +12,14 @@
 #   TITLE    first title line
 #   YLABEL   y axis label
 #   REF      name of the reference, for the 1× line (a transport keeps its colour)
+#   TNAMES   the transports in style order (harness/transports.NAMES), from which
+#            style.gp gives each series its fixed look
 # e.g. gnuplot -c plots/ratio.gp results/R/plotdata/speedup-throughput.csv \
 #        results/R/speedup-throughput.svg "Xeon E5 · Linux 6.1" "uds veth" \
-#        "100 65536" "Speed-up over lo" "speed-up over lo (×)" lo
+#        "100 65536" "Speed-up over lo" "speed-up over lo (×)" lo "$NAMES"
 DATA = ARG1; OUT = ARG2; CONTEXT = ARG3; SERIES = ARG4; SIZES = ARG5
 TITLE = ARG6; YLABEL = ARG7; REF = ARG8
+TNAMES = ARG9
 _a = ARG0; _i = strlen(_a); while (_i > 0 && _a[_i:_i] ne "/") { _i = _i - 1 }
 plotdir = _i > 0 ? _a[1:_i] : ""
 load plotdir . "style.gp"

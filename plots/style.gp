@@ -1,12 +1,15 @@
 # style.gp - shared look of every ipcperf figure: terminal, fonts, one fixed
 # colour / point type / dash per transport, message-size axis, number helpers.
 #
-# Loaded by each figure script after it has set OUT (the output file):
+# Loaded by each figure script after it has set OUT (the output file) and
+# TNAMES (the transport names in style order, harness/transports.NAMES, which
+# plots/draw.py passes as an argument: the order exists once, in Python):
 #     load plotdir."style.gp"
 #     @set_out                      # terminal from OUT's extension (.svg or .png)
 # A figure script plots one series per word of SERIES with
 #     lc rgb tcolor(s) pt tpoint(s) dt tdash(s)
-# so a transport looks the same in every figure and in every run.
+# so a transport looks the same in every figure and in every run. By hand:
+#     NAMES=$(python3 -c 'import harness.transports as t; print(*t.NAMES)')
 #
 # Series names are transport names (the CSV's vocabulary).  A variant of a
 # transport in the same figure (another MTU) is written "veth:mtu9000": it keeps
@@ -30,22 +33,27 @@ dry_out = "eval term_cmd(OUT, fig_w, fig_h); set output '/dev/null'"
 
 # ---- one fixed style per transport --------------------------------------
 # Okabe & Ito's colour-blind-safe palette (yellow left out: unreadable on white).
-# Seven colours for fourteen transports: each later transport shares the colour
-# of the one it is a variant of and is told apart by a dashed line and an open
+# Seven colours for sixteen transports: each later transport shares the colour
+# of the one it is a variant of and is told apart by a dashed line and another
 # point (uds-seqpacket ~ uds, netns-lo ~ lo, tcp6 ~ hostip, udp ~ uds-dgram,
-# nat ~ veth, vxlan ~ bridge, shm ~ pipe).  Unknown names: grey stars.
-#          1       2         3             4       5       6       7        8       9       10      11      12      13      14
-_tnames  = "uds     uds-dgram uds-seqpacket pipe    shm     lo      netns-lo hostip  tcp6    udp     veth    nat     bridge  vxlan"
-_tcolors = "#0072B2 #56B4E9   #0072B2       #000000 #000000 #D55E00 #D55E00  #E69F00 #E69F00 #56B4E9 #009E73 #009E73 #CC79A7 #CC79A7"
+# nat ~ veth, vxlan, macvlan and ipvlan ~ bridge, shm ~ pipe).  Unknown names:
+# grey stars.  Column i is the look of the i-th word of TNAMES; the names row
+# below says which transport that is, and tests/plots checks it against
+# harness/transports.NAMES, so the two cannot drift apart.
+# names:   uds     uds-dgram uds-seqpacket pipe    shm     lo      netns-lo hostip  tcp6    udp     veth    nat     bridge  vxlan   macvlan ipvlan
+_tcolors = "#0072B2 #56B4E9   #0072B2       #000000 #000000 #D55E00 #D55E00  #E69F00 #E69F00 #56B4E9 #009E73 #009E73 #CC79A7 #CC79A7 #CC79A7 #CC79A7"
 # point types (cairo/svg): 4/5 square, 6/7 circle, 8/9 triangle, 10/11 inverted
 # triangle, 12/13 diamond, 14/15 pentagon; odd = filled, even = open
-_tpoints = "7       9         6             13      12      5       4        13      12      8       11      10      15      14"
-_tdashes = "1       1         2             1       2       1       2        1       2       2       1       2       1       2"
+_tpoints = "7       9         6             13      12      5       4        13      12      8       11      10      15      14      9       7"
+_tdashes = "1       1         2             1       2       1       2        1       2       2       1       2       1       2       1       2"
+if (!exists("TNAMES")) TNAMES = ""
 
 tbase(s) = strstrt(s, ":") ? s[1:strstrt(s, ":")-1] : s
 tvariant(s) = strstrt(s, ":") > 0
-_tpos(t) = strstrt(" "._tnames." ", " ".t." ")
-tindex(t) = _tpos(t) ? words((" "._tnames." ")[1:_tpos(t)]) + 1 : 0
+_tpos(t) = strstrt(" ".TNAMES." ", " ".t." ")
+_tidx(t) = _tpos(t) ? words((" ".TNAMES." ")[1:_tpos(t)]) + 1 : 0
+# a name past the palette's end has no look of its own yet: the grey fallback
+tindex(t) = _tidx(t) <= words(_tcolors) ? _tidx(t) : 0
 tcolor(s) = tindex(tbase(s)) ? word(_tcolors, tindex(tbase(s))) : "#777777"
 _tpt(t) = tindex(t) ? int(word(_tpoints, tindex(t))) : 3
 _tdt(t) = tindex(t) ? int(word(_tdashes, tindex(t))) : 1

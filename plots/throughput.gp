@@ -1,7 +1,7 @@
 # throughput.gp - throughput vs message size, one line per transport, the
 # confidence interval of the median (from summary.csv) as error bars.
 #
-# gnuplot -c plots/throughput.gp DATA OUT CONTEXT SERIES SIZES METRIC
+# gnuplot -c plots/throughput.gp DATA OUT CONTEXT SERIES SIZES METRIC BARS TNAMES
 #   DATA     CSV from plots/draw.py (plotdata/throughput.csv): series, size_bytes,
 #            bytes_per_s_{median,ci_low,ci_high}, msgs_per_s_{median,ci_low,ci_high}
 #   OUT      output file, .svg or .png
@@ -10,9 +10,12 @@
 #   SIZES    measured sizes in bytes, space-separated (the x tics)
 #   METRIC   bytes (Gbit/s) or msgs (messages/s)
 #   BARS     what the error bars are, for the title ("bars: min–max of 3 reps")
+#   TNAMES   the transports in style order (harness/transports.NAMES), from which
+#            style.gp gives each series its fixed look
 # e.g. gnuplot -c plots/throughput.gp results/R/plotdata/throughput.csv \
-#        results/R/throughput.svg "Xeon E5 · Linux 6.1" "uds lo" "100 65536" bytes "bars: 95% CI"
+#        results/R/throughput.svg "Xeon E5 · Linux 6.1" "uds lo" "100 65536" bytes "bars: 95% CI" "$NAMES"
 DATA = ARG1; OUT = ARG2; CONTEXT = ARG3; SERIES = ARG4; SIZES = ARG5; METRIC = ARG6; BARS = ARG7
+TNAMES = ARG8
 _a = ARG0; _i = strlen(_a); while (_i > 0 && _a[_i:_i] ne "/") { _i = _i - 1 }
 plotdir = _i > 0 ? _a[1:_i] : ""
 load plotdir . "style.gp"

@@ -27,7 +27,7 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 GNUPLOT = shutil.which("gnuplot")
 sys.path.insert(0, os.path.join(ROOT, "plots"))
 import draw  # noqa: E402
-from harness import stats  # noqa: E402
+from harness import stats, transports  # noqa: E402
 
 SMALL_FIGURES = ["throughput", "msgrate", "latency", "speedup-throughput", "speedup-latency",
                  "cpu-throughput", "cpu-latency", "cpustack-throughput", "cpustack-latency",
@@ -337,11 +337,33 @@ class Failures(unittest.TestCase):
 @unittest.skipUnless(GNUPLOT, "gnuplot not installed")
 class Style(unittest.TestCase):
     def styles(self, names):
-        prog = 'load "%s"\n' % STYLE + "".join(
+        # as a figure script does: TNAMES from the driver, then style.gp
+        prog = 'TNAMES = "%s"\nload "%s"\n' % (draw.TNAMES, STYLE) + "".join(
             'print "%s", tcolor("%s"), tpoint("%s"), tdash("%s")\n' % ((n,) * 4) for n in names)
         p = subprocess.run([GNUPLOT], input=prog, capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         return {line.split()[0]: tuple(line.split()[1:]) for line in p.stderr.splitlines()}
+
+    def test_every_transport_has_its_own_style(self):
+        # macvlan and ipvlan were grey fallbacks: style.gp knew 14 of 16 names
+        st = self.styles(transports.NAMES)
+        for name, (colour, pt, dt) in st.items():
+            self.assertIn(colour, OKABE_ITO, name)
+        self.assertEqual(len(set(st.values())), len(transports.NAMES), st)
+
+    def test_palette_follows_the_one_list(self):
+        """style.gp's columns are transports.NAMES's order: as many of each,
+        and its names row is that list (a transport added to one and not
+        the other fails here)."""
+        with open(STYLE) as f:
+            text = f.read()
+        names = next(l for l in text.splitlines() if l.startswith("# names:")).split()[2:]
+        self.assertEqual(names, list(transports.NAMES))
+        prog = 'load "%s"\nprint words(_tcolors), words(_tpoints), words(_tdashes)\n' % STYLE
+        p = subprocess.run([GNUPLOT], input=prog, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual([int(w) for w in p.stderr.split()], [len(transports.NAMES)] * 3)
+        self.assertEqual(draw.TNAMES.split(), list(transports.NAMES))
 
     def test_one_fixed_distinct_style_per_transport(self):
         st = self.styles(ALL_TRANSPORTS)
@@ -399,6 +421,15 @@ class Findings(unittest.TestCase):
         c = self.comp([(100, self.R(2.0, 1.8, 2.2, 0.9, 3, 3)), (65536, self.R(2.0, 1.8, 2.2, 0.9, 3, 3))],
                       sizes=[100, 65536, 1048576], label="uds-dgram vs lo", a="uds-dgram")
         self.assertIn("at every size both have (100 B, 64 KiB)", draw.describe(c))
+
+    def test_series_order_is_the_transport_list(self):
+        # macvlan and ipvlan sorted last, and by name, before they were in the list
+        self.assertEqual(draw.series_order(["ipvlan", "macvlan", "vxlan", "uds", "made-up"]),
+                         ["uds", "vxlan", "macvlan", "ipvlan", "made-up"])
+        shuffled = sorted(transports.NAMES, reverse=True)
+        self.assertEqual(draw.series_order(shuffled), list(transports.NAMES))
+        self.assertEqual(draw.series_order(["veth:mtu9000", "lo", "veth"]),
+                         ["lo", "veth", "veth:mtu9000"])
 
     def test_sizes_parse_like_the_cli(self):
         self.assertEqual([draw.parse_size(s) for s in ("100", "1K", "64KiB", "1M", "4m")],
