@@ -10,7 +10,6 @@ Exit codes (DESIGN.md): 0 ok, 1 a measurement failed, 2 bad usage or input,
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import socket
@@ -24,8 +23,6 @@ from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
 PLOT_TIMEOUT = 300
-# --verify reaches the client through its argv prefix (runner knows no such flag)
-VERIFY_WRAP = ["sh", "-c", 'exec "$@" --verify', "sh"]
 
 
 class Interrupted(BaseException):
@@ -58,18 +55,7 @@ def usage_exit(msg):
 def io_names(binary):
     """The io modes `ipcperf --list` names (one vocabulary): those built in.
     Without an answer, the contract's."""
-    try:
-        p = subprocess.run([binary, "--list"], capture_output=True, text=True,
-                           timeout=5, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return cli.IO_FALLBACK
-    for line in p.stdout.splitlines():
-        m = re.match(r"\s*io\w*\s*[:=]\s*(.*)", line)
-        if m:
-            names = [w for w in re.split(r"[\s,]+", m.group(1)) if w]
-            if names:
-                return tuple(names)
-    return cli.IO_FALLBACK
+    return runner.listed(binary, "io") or cli.IO_FALLBACK
 
 
 def prepare_out(out, repo):
@@ -289,14 +275,14 @@ class Run:
                 pool.discard(key)
                 status, note = "error", str(e)
             else:
-                prefix = ep.client_prefix + (VERIFY_WRAP if cfg.verify else [])
                 try:
                     ep.set_mtu(p.mtu)
                     with ep.client_target(p.cpus, srv.port) as (caddr, cport):
-                        r = runner.run_client(self.binary, prefix, ep.socket, caddr,
-                                              cport, p.mode, p.size, cfg.duration,
-                                              cfg.warmup, io=p.io, cpu=client_cpu,
-                                              nodelay=cfg.nodelay)
+                        spec = runner.ClientSpec(
+                            ep.socket, caddr, cport, p.mode, p.size, cfg.duration,
+                            cfg.warmup, io=p.io, cpu=client_cpu, nodelay=cfg.nodelay,
+                            verify=cfg.verify)
+                        r = runner.run_client(self.binary, ep.client_prefix, spec)
                     status, record, note = r.status, r.record, r.note
                 except topology.TopologyError as e:
                     status, record, note = "error", None, str(e)

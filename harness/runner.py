@@ -5,18 +5,23 @@ ClientResult. Knows nothing of CSV or sweeps.
 
     srv = Server(binary, ["ip", "netns", "exec", "ipcp-k3x9-vb"], "tcp", "198.18.0.2", cpu=0)
     srv.start()                     # waits for "ready port=41234"
-    r = run_client(binary, ["ip", "netns", "exec", "ipcp-k3x9-va"], "tcp", "198.18.0.2",
-                   srv.port, mode="latency", size=100, duration=0.5, warmup=0.1)
+    r = run_client(binary, ["ip", "netns", "exec", "ipcp-k3x9-va"],
+                   ClientSpec("tcp", "198.18.0.2", srv.port, mode="latency", size=100,
+                              duration=0.5, warmup=0.1))
     r.status, r.record["lat_p50_ns"]    # 'ok', 14336
     srv.stop()
+    listed(binary, "io")            # ('sync', 'uring'): its --list, asked once
 
 Every child gets PR_SET_PDEATHSIG(SIGKILL), so it dies with the harness even
 after a SIGKILL; only PIDs started here are ever signalled.
 """
 
 import ctypes
+import dataclasses
+import functools
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -27,6 +32,9 @@ CLIENT_TIMEOUT_S = 5.0        # the client's own --timeout (silent peer)
 STOP_TIMEOUT = 3.0
 EXIT_GRACE = 0.5              # a failed server's exit after its ready pipe closed
 _PR_SET_PDEATHSIG = 1
+# the socket kinds addressed by IP and a port: servers take port 0 and say
+# which port they got on their ready line
+IP_SOCKETS = ("tcp", "udp")
 
 try:
     _libc = ctypes.CDLL(None, use_errno=True)
@@ -71,7 +79,7 @@ class Server:
     def argv(self, ready_fd):
         argv = list(self.prefix) + [self.binary, "server", "--socket", self.socket,
                                     "--addr", self.addr, "--ready-fd", str(ready_fd)]
-        if self.socket == "tcp":
+        if self.socket in IP_SOCKETS:
             argv += ["--port", "0"]
         if self.cpu is not None:
             argv += ["--cpu", str(self.cpu)]
@@ -121,7 +129,7 @@ class Server:
             key, _, val = word.partition("=")
             if key == "port" and val.isdigit():
                 self.port = int(val)
-        if self.socket == "tcp" and not self.port:
+        if self.socket in IP_SOCKETS and not self.port:
             self.stop()
             raise RunnerError(f"server gave no port: '{line}'")
 
@@ -201,49 +209,54 @@ class ClientResult:
 _EXIT_STATUS = {0: "ok", 1: "error", 4: "unsupported"}
 
 
-def client_argv(binary, prefix, socket, addr, port, mode, size, duration, warmup,
-                io="sync", cpu=None, nodelay=None, timeout=CLIENT_TIMEOUT_S):
-    argv = list(prefix) + [binary, "client", "--socket", socket, "--addr", addr,
-                           "--mode", mode, "--size", str(size),
-                           "--duration", repr(float(duration)),
-                           "--warmup", repr(float(warmup)), "--io", io,
-                           "--timeout", repr(float(timeout)), "--json"]
-    if port:
-        argv += ["--port", str(port)]
-    if cpu is not None:
-        argv += ["--cpu", str(cpu)]
-    if nodelay and socket == "tcp":
-        argv += ["--nodelay", nodelay]
-    return argv
+@dataclasses.dataclass(frozen=True)
+class ClientSpec:
+    """One client test: what `ipcperf client` is told."""
+    socket: str
+    addr: str
+    port: int               # None for the kinds without ports
+    mode: str
+    size: int
+    duration: float
+    warmup: float
+    io: str = "sync"
+    cpu: int = None
+    nodelay: str = None     # "on", "off"; None: the C default for the mode
+    verify: bool = False    # check every byte (--verify)
+    timeout: float = CLIENT_TIMEOUT_S
+
+    def argv(self, binary):
+        argv = [binary, "client", "--socket", self.socket, "--addr", self.addr,
+                "--mode", self.mode, "--size", str(self.size),
+                "--duration", repr(float(self.duration)),
+                "--warmup", repr(float(self.warmup)), "--io", self.io,
+                "--timeout", repr(float(self.timeout)), "--json"]
+        if self.port:
+            argv += ["--port", str(self.port)]
+        if self.cpu is not None:
+            argv += ["--cpu", str(self.cpu)]
+        if self.nodelay and self.socket == "tcp":
+            argv += ["--nodelay", self.nodelay]
+        if self.verify:
+            argv += ["--verify"]
+        return argv
 
 
-def run_client(binary, prefix, socket, addr, port, mode, size, duration, warmup,
-               io="sync", cpu=None, nodelay=None, timeout=CLIENT_TIMEOUT_S):
-    """Run one test; never raises for a failed measurement."""
-    argv = client_argv(binary, prefix, socket, addr, port, mode, size, duration,
-                       warmup, io, cpu, nodelay, timeout)
-    limit = warmup + duration + 2 * timeout + 5
-    t0 = time.monotonic()
+def _record(stdout):
+    """The client's JSON record: its last line of output, or None."""
+    out = stdout.decode(errors="replace").strip()
+    if not out:
+        return None
     try:
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=limit, preexec_fn=die_with_parent)
-    except subprocess.TimeoutExpired:
-        return ClientResult("error", None, f"client timed out after {limit:.0f} s",
-                            None, time.monotonic() - t0)
-    except OSError as e:
-        return ClientResult("error", None, f"cannot run client: {e.strerror}",
-                            None, time.monotonic() - t0)
-    wall = time.monotonic() - t0
-    out = p.stdout.decode(errors="replace").strip()
+        record = json.loads(out.splitlines()[-1])
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _outcome(p, record):
+    """(status, note) from the client's exit code and record."""
     err = [l.strip() for l in p.stderr.decode(errors="replace").splitlines() if l.strip()]
-    record = None
-    if out:
-        try:
-            record = json.loads(out.splitlines()[-1])
-            if not isinstance(record, dict):
-                record = None
-        except ValueError:
-            record = None
     status = _EXIT_STATUS.get(p.returncode, "error")
     if record is not None and record.get("status") in ("ok", "unsupported", "error") \
             and p.returncode in _EXIT_STATUS:
@@ -258,4 +271,51 @@ def run_client(binary, prefix, socket, addr, port, mode, size, duration, warmup,
             note = f"client killed by signal {-p.returncode}"
         else:
             note = err[-1] if err else f"client exit {p.returncode}"
+    return status, note
+
+
+def run_client(binary, prefix, spec):
+    """Run one test (a ClientSpec) after the argv prefix that puts it on the
+    client's side; never raises for a failed measurement."""
+    argv = list(prefix) + spec.argv(binary)
+    limit = spec.warmup + spec.duration + 2 * spec.timeout + 5
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=limit, preexec_fn=die_with_parent)
+    except subprocess.TimeoutExpired:
+        return ClientResult("error", None, f"client timed out after {limit:.0f} s",
+                            None, time.monotonic() - t0)
+    except OSError as e:
+        return ClientResult("error", None, f"cannot run client: {e.strerror}",
+                            None, time.monotonic() - t0)
+    wall = time.monotonic() - t0
+    record = _record(p.stdout)
+    status, note = _outcome(p, record)
     return ClientResult(status, record, note, p.returncode, wall)
+
+
+@functools.lru_cache(maxsize=None)
+def listing(binary):
+    """What `binary --list` names, once per binary: {"socket": (kinds...),
+    "io": (modes...), "mode": (...)}; {} without an answer."""
+    try:
+        p = subprocess.run([binary, "--list"], capture_output=True, text=True,
+                           timeout=5, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    out = {}
+    for line in p.stdout.splitlines():
+        m = re.match(r"\s*(\w+)\s*[:=]\s*(.*)", line)
+        if m:
+            out.setdefault(m.group(1), tuple(w for w in re.split(r"[\s,]+", m.group(2)) if w))
+    return out
+
+
+def listed(binary, what):
+    """The names `binary --list` gives on its line for what ("socket", "io"),
+    or None when it gave none."""
+    for key, names in listing(binary).items():
+        if key.startswith(what) and names:
+            return names
+    return None

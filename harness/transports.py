@@ -25,11 +25,9 @@ Address plan (all inside 198.18.0.0/15, the benchmarking range):
 import contextlib
 import dataclasses
 import os
-import re
 import socket as socketlib
-import subprocess
 
-from . import nft, sysctl, topology
+from . import nft, runner, sysctl, topology
 
 NAMES = ("uds", "uds-dgram", "uds-seqpacket", "pipe", "shm", "lo", "netns-lo",
          "hostip", "tcp6", "udp", "veth", "nat", "bridge", "vxlan", "macvlan", "ipvlan")
@@ -50,9 +48,6 @@ KERNEL_PATH = {
     "shm": "a memfd ring shared by both processes (set up over a Unix socket); "
            "no kernel copy, futex waits",
 }
-# runner.Server passes `--port 0` to tcp servers only; a udp server needs it
-# too (harmless twice once runner passes it for udp as well)
-UDP_PORT0_WRAP = ["sh", "-c", 'exec "$@" --port 0', "sh"]
 # nat's bridge is in the host namespace, where concurrent runs meet: the
 # first takes 198.18.2.0/24, others the first free 198.19.N.0/24 (N >= 2)
 NAT_SUBNETS = ["198.18.2"] + [f"198.19.{n}" for n in range(2, 256)]
@@ -65,22 +60,13 @@ def is_tcp(name):
 
 
 def is_ip(name):
-    return SOCKET[name] in ("tcp", "udp")
+    return SOCKET[name] in runner.IP_SOCKETS
 
 
 def binary_sockets(binary):
     """The socket kinds `binary --list` names, or None without an answer
     (then nothing is skipped for it)."""
-    try:
-        p = subprocess.run([binary, "--list"], capture_output=True, text=True,
-                           timeout=5, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    for line in p.stdout.splitlines():
-        m = re.match(r"\s*sock\w*\s*[:=]\s*(.*)", line)
-        if m:
-            return tuple(w for w in re.split(r"[\s,]+", m.group(1)) if w)
-    return None
+    return runner.listed(binary, "sock")
 
 
 @dataclasses.dataclass
@@ -217,11 +203,8 @@ def _ip_endpoint(name, topo, server_ns, client_ns, addr, links, **kw):
     facts = dict(links)
     if dev not in facts:
         facts[dev] = _link_facts(topo, client_ns, dev)
-    server_prefix = topo.host.ns_prefix(server_ns)
-    if SOCKET[name] == "udp":
-        server_prefix += UDP_PORT0_WRAP
     return Endpoint(transport=name, socket=SOCKET[name],
-                    server_prefix=server_prefix,
+                    server_prefix=topo.host.ns_prefix(server_ns),
                     client_prefix=topo.host.ns_prefix(client_ns),
                     addr=addr, mtu=facts[dev]["mtu"], links=facts, path=path,
                     namespaces={"server": server_ns, "client": client_ns},

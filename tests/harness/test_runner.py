@@ -39,18 +39,43 @@ class TestRunner(unittest.TestCase):
         s = self.server("tcp", "127.0.0.1", on_start=started.append)
         self.assertGreater(s.port, 0)
         self.assertEqual(started, [s.proc.pid])
-        r = runner.run_client(BINARY, [], "tcp", "127.0.0.1", s.port, "latency", 100, **SHORT)
+        r = runner.run_client(BINARY, [], runner.ClientSpec("tcp", "127.0.0.1", s.port, "latency",
+                                                          100, **SHORT))
         self.assertEqual((r.status, r.returncode), ("ok", 0), r.note)
         self.assertEqual(r.record["size_bytes"], 100)
         self.assertEqual(r.record["nodelay"], 1)
         self.assertGreater(r.record["messages"], 0)
         # the same server serves the next test
-        r = runner.run_client(BINARY, [], "tcp", "127.0.0.1", s.port, "throughput", 4096,
-                              nodelay="on", **SHORT)
+        r = runner.run_client(BINARY, [], runner.ClientSpec("tcp", "127.0.0.1", s.port,
+                                                            "throughput", 4096, nodelay="on",
+                                                            **SHORT))
         self.assertEqual(r.status, "ok", r.note)
         self.assertEqual(r.record["nodelay"], 1)
         s.stop()
         self.assertFalse(s.alive())
+
+    def test_udp_server_takes_port_0_and_the_client_verifies(self):
+        # both were sh -c wrappers around the binary (UDP_PORT0_WRAP, VERIFY_WRAP)
+        s = self.server("udp", "127.0.0.1")
+        argv = s.argv(3)
+        self.assertEqual(argv[argv.index("--port") + 1], "0")
+        self.assertGreater(s.port, 0)
+        spec = runner.ClientSpec("udp", "127.0.0.1", s.port, "latency", 100, verify=True,
+                                 **SHORT)
+        self.assertEqual(spec.argv(BINARY)[0], BINARY)          # no shell in front
+        self.assertIn("--verify", spec.argv(BINARY))
+        r = runner.run_client(BINARY, [], spec)
+        self.assertEqual(r.status, "ok", r.note)
+        self.assertEqual((r.record["verify"], r.record["verify_errors"]), (1, 0))
+
+    def test_list_is_asked_once(self):
+        runner.listing.cache_clear()
+        real = runner.subprocess.run
+        with mock.patch.object(runner.subprocess, "run", side_effect=real) as run:
+            self.assertIn("tcp", runner.listed(BINARY, "sock"))
+            self.assertIn("sync", runner.listed(BINARY, "io"))
+            self.assertIsNone(runner.listed(BINARY, "no-such-line"))
+        self.assertEqual(run.call_count, 1)
 
     def test_server_that_cannot_start(self):
         s = runner.Server(BINARY, [], "unix-stream", "/nonexistent-dir/x.sock",
@@ -63,19 +88,20 @@ class TestRunner(unittest.TestCase):
 
     def test_unsupported_size_is_a_status(self):
         s = self.server("unix-dgram", os.path.join(self.dir, "d.sock"))
-        r = runner.run_client(BINARY, [], "unix-dgram", s.addr, None, "throughput",
-                              1 << 30, **SHORT)
+        r = runner.run_client(BINARY, [], runner.ClientSpec("unix-dgram", s.addr, None,
+                                                            "throughput", 1 << 30, **SHORT))
         self.assertEqual((r.status, r.returncode), ("unsupported", 4))
         self.assertTrue(r.note)
 
     def test_no_server_is_an_error(self):
-        r = runner.run_client(BINARY, [], "unix-stream", os.path.join(self.dir, "none.sock"),
-                              None, "latency", 100, **SHORT)
+        r = runner.run_client(BINARY, [], runner.ClientSpec(
+            "unix-stream", os.path.join(self.dir, "none.sock"), None, "latency", 100, **SHORT))
         self.assertEqual((r.status, r.returncode), ("error", 1))
         self.assertIn("none.sock", r.note)
 
     def test_usage_error_is_an_error_with_reason(self):
-        r = runner.run_client(BINARY, [], "no-such-kind", "x", None, "latency", 100, **SHORT)
+        r = runner.run_client(BINARY, [], runner.ClientSpec("no-such-kind", "x", None, "latency",
+                                                            100, **SHORT))
         self.assertEqual(r.status, "error")
         self.assertTrue(r.note.startswith("client usage error:"), r.note)
 
