@@ -23,6 +23,7 @@ from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
 PLOT_TIMEOUT = 300
+DRAW_NO_GNUPLOT = 4         # plots/draw.py's exit when it wrote report.md without figures
 
 
 class Interrupted(BaseException):
@@ -334,20 +335,22 @@ class Run:
         return m
 
     def _plots(self):
+        """plots/draw.py on the run: figures and report.md. Without gnuplot it
+        still writes report.md (and exits 4): only the figures are missing."""
         draw = os.path.join(self.repo, "plots", "draw.py")
         if not os.path.exists(draw):
             return
-        if shutil.which("gnuplot") is None:
-            err("warning: gnuplot not found, no plots drawn (make deps installs it); "
-                "the CSVs are complete")
-            return
+        no_gnuplot = shutil.which("gnuplot") is None
         try:
             p = subprocess.run([sys.executable, draw, self.out], stdin=subprocess.DEVNULL,
                                capture_output=True, text=True, timeout=PLOT_TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as e:
             err(f"warning: drawing the plots failed ({e}); the CSVs are complete")
             return
-        if p.returncode != 0:
+        if no_gnuplot or p.returncode == DRAW_NO_GNUPLOT:
+            err("warning: gnuplot not found, no figures drawn (make deps installs it); "
+                "report.md and the CSVs are complete")
+        elif p.returncode != 0:
             last = (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1]
             err(f"warning: drawing the plots failed: {last}; the CSVs are complete")
         elif p.stdout.strip():

@@ -11,7 +11,7 @@ from contextlib import redirect_stderr
 from unittest import mock
 
 from harness import app, runner
-from tests.harness.util import BINARY, needs_binary
+from tests.harness.util import BINARY, REPO, needs_binary
 
 SHORT = dict(duration=0.05, warmup=0.0)
 
@@ -128,6 +128,26 @@ class TestPlotWarnings(unittest.TestCase):
         text = self.run_plots("raise SystemExit(0)\n", which=None)
         self.assertEqual(text.count("\n"), 1, text)
         self.assertIn("gnuplot not found", text)
+
+    def test_no_gnuplot_still_writes_the_report(self):
+        # the real plots/draw.py on a fixture, with no gnuplot on PATH: app
+        # used to return before running it, so no report.md was written
+        tmp = tempfile.mkdtemp(prefix="ipcperf-test-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        out = os.path.join(tmp, "run")
+        shutil.copytree(os.path.join(REPO, "tests", "fixtures", "run-small"), out)
+        run = app.Run(cfg=None, repo=REPO, binary=BINARY, out_dir=out)
+        buf = io.StringIO()
+        with mock.patch.dict(os.environ, {"PATH": "/nonexistent"}), redirect_stderr(buf):
+            run._plots()
+        text = buf.getvalue()
+        self.assertEqual(text.count("\n"), 1, text)
+        self.assertIn("gnuplot not found", text)
+        with open(os.path.join(out, "report.md")) as f:
+            report = f.read()
+        self.assertIn("## Findings", report)
+        self.assertIn("Figures were not drawn", report)
+        self.assertFalse([f for f in os.listdir(out) if f.endswith((".png", ".svg"))])
 
     def test_success_is_quiet(self):
         self.assertEqual(self.run_plots("pass\n"), "")
