@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from . import cli, meta, results, runner, state, sweep, sysctl, topology, transports
+from . import cli, meta, rep, results, runner, state, sweep, sysctl, topology, transports
 from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
@@ -85,26 +85,15 @@ def prepare_out(out, repo):
     return out, created
 
 
-def cpu_placement(cpus):
-    """(server_cpu, client_cpu) for a --cpus word, or a reason string when
-    this machine cannot do it. CPUs come from the harness's affinity mask."""
-    allowed = sorted(os.sched_getaffinity(0))
-    if cpus == "none":
-        return None, None
-    if cpus == "same":
-        return allowed[0], allowed[0]
-    if len(allowed) < 2:
-        return "split needs 2 CPUs in the affinity mask, have %d" % len(allowed)
-    return allowed[0], allowed[1]
-
-
 class Run:
     def __init__(self, cfg, repo, binary, out_dir, out_created=False):
         self.cfg, self.repo, self.binary, self.out = cfg, repo, binary, out_dir
         self.out_created = out_created
         self.io_built = cli.IO_FALLBACK
         self.progress = None
+        self.writer = None
         self.rows = []
+        self.summary = []
         self.failed = False
 
     def _sweep_stale(self, st):
@@ -122,90 +111,19 @@ class Run:
                     + ", ".join(removed))
 
     def execute(self):
-        cfg = self.cfg
         try:
             st = state.RunState.claim()
         except OSError as e:
             err(f"cannot record the run in {state.state_dir()}: {e}")
             return EXIT_FAIL
-        rid = st.run_id
         t_start = time.monotonic()
         self.meta = None
         code = EXIT_FAIL            # until the run ends as it should
-        summary = []
         try:
             with contextlib.ExitStack() as stack:
                 stack.callback(st.release)
                 self._sweep_stale(st)
-                sockdir = tempfile.mkdtemp(prefix=f"ipcp-{rid}-")
-                st.add_dir(sockdir)
-                stack.callback(shutil.rmtree, sockdir, True)
-                root_topo = topology.Topology(topology.Host())
-                stack.callback(self._close_topology, root_topo)
-                netns = {}
-
-                def netns_topology():
-                    if "topo" not in netns:
-                        if "error" in netns:
-                            raise netns["error"]
-                        if os.geteuid() == 0:
-                            netns["topo"] = root_topo
-                        else:
-                            try:
-                                uns = topology.UserNamespace(preexec_fn=runner.die_with_parent)
-                                host = stack.enter_context(uns)
-                            except topology.TopologyError as e:
-                                netns["error"] = e
-                                raise
-                            st.add_pid(uns.pid)
-                            t = topology.Topology(host)
-                            stack.callback(self._close_topology, t)
-                            netns["topo"] = t
-                    return netns["topo"]
-
-                ctx = transports.Context(rid, sockdir, cfg.mtu, root_topo, netns_topology,
-                                         state=st,
-                                         sockets=transports.binary_sockets(self.binary))
-                endpoints, skipped = {}, {}
-                for name in cfg.transports:
-                    try:
-                        endpoints[name] = transports.setup(name, ctx)
-                    except topology.TopologyError as e:
-                        skipped[name] = str(e)
-                if cfg.transports_explicit and skipped:
-                    name = next(iter(skipped))
-                    raise cli.UsageError(f"transport {name} cannot run on this "
-                                         f"machine: {skipped[name]}")
-                if not endpoints:
-                    raise cli.UsageError("no transport can run on this machine")
-                self.meta = self._meta(rid, endpoints, skipped)
-                meta.write(os.path.join(self.out, "meta.json"), self.meta)
-                writer = results.RepWriter(os.path.join(self.out, "results.csv"))
-                stack.callback(writer.close)
-                pool = runner.ServerPool()
-                stack.callback(self._stop_servers, pool)
-                names = [n for n in cfg.transports if n in endpoints]
-                swept = {n for n in names if endpoints[n].mtu_links}
-                axes = (names, cfg.io, cfg.cpus, cfg.modes, cfg.sizes, cfg.reps, cfg.mtus,
-                        swept)
-                progress = Progress(sweep.count(*axes), cfg.duration + cfg.warmup + 0.05)
-                self.progress = progress
-                progress.say(f"run {rid}: {', '.join(names)}; {progress.total} reps of "
-                             f"{cfg.warmup:g}+{cfg.duration:g} s; results in {self.out}")
-                for name, why in skipped.items():
-                    progress.say(f"skipped {name}: {why}")
-                for task in sweep.tasks(*axes):
-                    self._rep(task, endpoints[task.point.transport], pool, writer,
-                              progress, rid, sockdir, st)
-                    if task.last:
-                        summary = results.summarize(self.rows)
-                        results.write_summary(os.path.join(self.out, "summary.csv"),
-                                              summary)
-                        key = results.point_key(self.rows[-1])
-                        for row in summary:
-                            if results.point_key(row) == key:
-                                progress.point_done(row)
-                code = EXIT_FAIL if self.failed else EXIT_OK
+                code = self._run(stack, st)
         except cli.UsageError as e:
             self.meta = None
             if self.out_created:
@@ -219,20 +137,102 @@ class Run:
             err(f"interrupted ({e}); cleaned up; finished rows are in "
                 f"{os.path.join(self.out, 'results.csv')}")
         finally:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            if self.rows:
-                summary = results.summarize(self.rows)
-                results.write_summary(os.path.join(self.out, "summary.csv"), summary)
-            if self.meta is not None:
-                self.meta["finished_utc"] = meta.utc_now()
-                self.meta["exit_status"] = code
-                meta.write(os.path.join(self.out, "meta.json"), self.meta)
+            self._finish(code)
         if code in (EXIT_OK, EXIT_FAIL) and self.progress is not None:
-            self.progress.final(summary, self.out, time.monotonic() - t_start)
-            if cfg.plots:
+            self.progress.final(self.summary, self.out, time.monotonic() - t_start)
+            if self.cfg.plots:
                 self._plots()
         return code
+
+    def _run(self, stack, st):
+        """Set up, measure every rep, write as it goes; each thing made is
+        undone by stack. -> the exit code."""
+        sockdir = tempfile.mkdtemp(prefix=f"ipcp-{st.run_id}-")
+        st.add_dir(sockdir)
+        stack.callback(shutil.rmtree, sockdir, True)
+        root_topo = topology.Topology(topology.Host())
+        stack.callback(self._close_topology, root_topo)
+        netns = topology.NamespaceHost(root_topo, stack, preexec_fn=runner.die_with_parent,
+                                       on_pid=st.add_pid, on_close=self._close_topology)
+        ctx = transports.Context(st.run_id, sockdir, self.cfg.mtu, root_topo, netns,
+                                 state=st, sockets=transports.binary_sockets(self.binary))
+        endpoints, skipped = self._setup(ctx)
+        self.meta = self._meta(st.run_id, endpoints, skipped)
+        meta.write(os.path.join(self.out, "meta.json"), self.meta)
+        self.writer = results.RepWriter(os.path.join(self.out, "results.csv"))
+        stack.callback(self.writer.close)
+        pool = runner.ServerPool()
+        stack.callback(self._stop_servers, pool)
+        bench = rep.Bench(self.binary, self.cfg, st.run_id, sockdir, pool, st, self.io_built)
+        self._sweep(bench, endpoints, skipped)
+        return EXIT_FAIL if self.failed else EXIT_OK
+
+    def _setup(self, ctx):
+        """Every transport asked for -> (endpoints, {skipped name: why});
+        UsageError when one named explicitly, or every one, cannot run."""
+        endpoints, skipped = {}, {}
+        for name in self.cfg.transports:
+            try:
+                endpoints[name] = transports.setup(name, ctx)
+            except topology.TopologyError as e:
+                skipped[name] = str(e)
+        if self.cfg.transports_explicit and skipped:
+            name = next(iter(skipped))
+            raise cli.UsageError(f"transport {name} cannot run on this "
+                                 f"machine: {skipped[name]}")
+        if not endpoints:
+            raise cli.UsageError("no transport can run on this machine")
+        return endpoints, skipped
+
+    def _sweep(self, bench, endpoints, skipped):
+        cfg = self.cfg
+        names = [n for n in cfg.transports if n in endpoints]
+        swept = {n for n in names if endpoints[n].mtu_links}
+        axes = (names, cfg.io, cfg.cpus, cfg.modes, cfg.sizes, cfg.reps, cfg.mtus, swept)
+        progress = self.progress = Progress(sweep.count(*axes),
+                                            cfg.duration + cfg.warmup + 0.05)
+        progress.say(f"run {bench.run_id}: {', '.join(names)}; {progress.total} reps of "
+                     f"{cfg.warmup:g}+{cfg.duration:g} s; results in {self.out}")
+        for name, why in skipped.items():
+            progress.say(f"skipped {name}: {why}")
+        for task in sweep.tasks(*axes):
+            self._rep(bench, task, endpoints[task.point.transport])
+            if task.last:
+                self._point_done(results.point_key(self.rows[-1]))
+
+    def _rep(self, bench, task, ep):
+        self.progress.rep_started(task.point, task.rep, self.cfg.reps)
+        t0 = time.monotonic()
+        outcome = rep.measure(bench, task.point, ep)
+        if outcome.record and outcome.record.get("io_features") is not None:
+            self.meta["io_features"].setdefault(task.point.io, outcome.record["io_features"])
+        if outcome.status == "error":
+            self.failed = True
+        row = rep.make_row(bench, task, ep, outcome)
+        self.writer.write(row)
+        self.rows.append(row)
+        self.progress.rep_done(time.monotonic() - t0)
+
+    def _point_done(self, key):
+        """A point's last rep is in: summary.csv again, and its line."""
+        self.summary = results.summarize(self.rows)
+        results.write_summary(os.path.join(self.out, "summary.csv"), self.summary)
+        for row in self.summary:
+            if results.point_key(row) == key:
+                self.progress.point_done(row)
+
+    def _finish(self, code):
+        """However the run ends: no more signals, summary.csv of every row,
+        meta.json with the end time and exit status."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if self.rows:
+            self.summary = results.summarize(self.rows)
+            results.write_summary(os.path.join(self.out, "summary.csv"), self.summary)
+        if self.meta is not None:
+            self.meta["finished_utc"] = meta.utc_now()
+            self.meta["exit_status"] = code
+            meta.write(os.path.join(self.out, "meta.json"), self.meta)
 
     def _close_topology(self, topo):
         for e in topo.close():
@@ -242,96 +242,26 @@ class Run:
         for e in pool.stop_all():
             err(f"clean-up: {e}")
 
-    def _nodelay(self, ep, mode):
-        if ep.socket != "tcp":
-            return ""
-        if self.cfg.nodelay:
-            return 1 if self.cfg.nodelay == "on" else 0
-        return 1 if mode == "latency" else 0
-
-    def _rep(self, task, ep, pool, writer, progress, rid, sockdir, st):
-        cfg, p = self.cfg, task.point
-        progress.rep_started(p, task.rep, cfg.reps)
-        t0 = time.monotonic()
-        record, note = None, ""
-        place = cpu_placement(p.cpus)
-        if p.io not in self.io_built:
-            status = "unsupported"
-            note = f"io mode {p.io} is not built into {os.path.basename(self.binary)} (see --list)"
-        elif isinstance(place, str):
-            status, note = "unsupported", place
-        else:
-            server_cpu, client_cpu = place
-            key = (p.transport, p.cpus)
-
-            def make():
-                return runner.Server(
-                    self.binary, ep.server_prefix, ep.socket, ep.server_address(p.cpus),
-                    cpu=server_cpu,
-                    log_path=os.path.join(sockdir, f"server-{p.transport}-{p.cpus}.log"),
-                    on_start=st.add_pid, on_stop=st.remove_pid)
-            try:
-                srv = pool.get(key, make)
-            except runner.RunnerError as e:
-                pool.discard(key)
-                status, note = "error", str(e)
-            else:
-                try:
-                    ep.set_mtu(p.mtu)
-                    with ep.client_target(p.cpus, srv.port) as (caddr, cport):
-                        spec = runner.ClientSpec(
-                            ep.socket, caddr, cport, p.mode, p.size, cfg.duration,
-                            cfg.warmup, io=p.io, cpu=client_cpu, nodelay=cfg.nodelay,
-                            verify=cfg.verify)
-                        r = runner.run_client(self.binary, ep.client_prefix, spec)
-                    status, record, note = r.status, r.record, r.note
-                except topology.TopologyError as e:
-                    status, record, note = "error", None, str(e)
-                if status == "error":
-                    pool.discard(key)       # a fresh server for the next rep
-                if record and record.get("io_features") is not None:
-                    self.meta["io_features"].setdefault(p.io, record["io_features"])
-        if status == "error":
-            self.failed = True
-        nodelay = self._nodelay(ep, p.mode)
-        point = {"transport": p.transport, "socket": ep.socket, "io": p.io,
-                 "cpus": p.cpus, "mode": p.mode, "size_bytes": p.size}
-        row = results.make_row(rid, point, task.rep, status, record, note, nodelay,
-                               ep.path_mtu(p.mtu), ep.netns_shared())
-        writer.write(row)
-        self.rows.append(row)
-        progress.rep_done(time.monotonic() - t0)
+    def _settings(self, endpoints):
+        """meta.json's settings: those of the run that change results."""
+        cfg = self.cfg
+        return {"transports": [n for n in cfg.transports if n in endpoints],
+                "io": cfg.io, "modes": cfg.modes,
+                "sizes": sorted({s for m in cfg.modes for s in cfg.sizes[m]}),
+                "sizes_by_mode": {m: cfg.sizes[m] for m in cfg.modes},
+                "cpus": cfg.cpus,
+                "cpu_placement": {c: rep.cpu_placement(c) for c in cfg.cpus},
+                "reps": cfg.reps, "duration_s": cfg.duration,
+                "warmup_s": cfg.warmup,
+                "mtu": cfg.mtus[0] if len(cfg.mtus) == 1 else cfg.mtus,
+                "nodelay": cfg.nodelay,
+                "quick": cfg.quick, "verify": cfg.verify}
 
     def _meta(self, rid, endpoints, skipped):
-        cfg = self.cfg
-        settings = {"transports": [n for n in cfg.transports if n in endpoints],
-                    "io": cfg.io, "modes": cfg.modes,
-                    "sizes": sorted({s for m in cfg.modes for s in cfg.sizes[m]}),
-                    "sizes_by_mode": {m: cfg.sizes[m] for m in cfg.modes},
-                    "cpus": cfg.cpus,
-                    "cpu_placement": {c: cpu_placement(c) for c in cfg.cpus},
-                    "reps": cfg.reps, "duration_s": cfg.duration,
-                    "warmup_s": cfg.warmup,
-                    "mtu": cfg.mtus[0] if len(cfg.mtus) == 1 else cfg.mtus,
-                    "nodelay": cfg.nodelay,
-                    "quick": cfg.quick, "verify": cfg.verify}
-        m = meta.capture(rid, ["./run.sh"] + cfg.argv, settings, self.repo, self.binary,
-                         self.out)
+        m = meta.capture(rid, ["./run.sh"] + self.cfg.argv, self._settings(endpoints),
+                         self.repo, self.binary, self.out)
         m["skipped"] = dict(skipped)
-        m["counters"] = {name: {"netns": "shared" if ep.netns_shared() else "separate",
-                                "mtu_swept": bool(ep.mtu_links and len(cfg.mtus) > 1)}
-                         for name, ep in endpoints.items()}
-        for name, ep in endpoints.items():
-            if ep.links:
-                m["links"][name] = ep.links
-            if ep.path:
-                m["paths"][name] = ep.path
-            nss = {side: ns for side, ns in ep.namespaces.items() if ns}
-            if nss:
-                m["netns_sysctls"][name] = {
-                    ns: meta.read_sysctls_in(ep.server_prefix if side == "server"
-                                             else ep.client_prefix)
-                    for side, ns in nss.items()}
+        meta.add_endpoints(m, endpoints, mtu_swept=len(self.cfg.mtus) > 1)
         return m
 
     def _plots(self):

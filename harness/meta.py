@@ -5,7 +5,7 @@ nftables/conntrack), the command line, the ipcperf version and git commit,
 and the times.
 
     m = capture(run_id, argv, settings, repo, binary)   # at the start
-    m["links"]["veth"] = ep.links; m["paths"]["veth"] = ep.path
+    add_endpoints(m, {"veth": ep}, mtu_swept=False)     # links, paths, sysctls
     write(path, m)                                      # rewritten as it goes
 """
 
@@ -63,6 +63,26 @@ def read_sysctls_in(prefix, names=SYSCTLS):
         return {}
     vals = p.stdout.split("\n")
     return {n: v.strip() for n, v in zip(names, vals) if v.strip()}
+
+
+def add_endpoints(m, endpoints, mtu_swept):
+    """What meta.json says of each transport set up (transports.Endpoint):
+    how its counters combine, its links, the kernel's path, and the sysctls
+    inside its namespaces. mtu_swept: --mtu named more than one."""
+    m["counters"] = {name: {"netns": "shared" if ep.netns_shared() else "separate",
+                            "mtu_swept": bool(ep.mtu_links and mtu_swept)}
+                     for name, ep in endpoints.items()}
+    for name, ep in endpoints.items():
+        if ep.links:
+            m["links"][name] = ep.links
+        if ep.path:
+            m["paths"][name] = ep.path
+        nss = {side: ns for side, ns in ep.namespaces.items() if ns}
+        if nss:
+            m["netns_sysctls"][name] = {
+                ns: read_sysctls_in(ep.server_prefix if side == "server"
+                                    else ep.client_prefix)
+                for side, ns in nss.items()}
 
 
 def machine():

@@ -19,6 +19,7 @@ namespace to an address, for meta.json.
 """
 
 import json
+import os
 import re
 import select
 import subprocess
@@ -108,6 +109,46 @@ class UserNamespace:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class NamespaceHost:
+    """The Topology new namespaces go in, made on first use: root's own
+    (root), else one in a UserNamespace that lives as long as stack (a
+    contextlib.ExitStack). Calling it returns that Topology, or raises the
+    TopologyError it failed with, every time.
+
+        netns = NamespaceHost(root_topo, stack, on_pid=st.add_pid)
+        netns().add_netns("ipcp-k3x9-va")
+    """
+
+    def __init__(self, root, stack, preexec_fn=None, on_pid=None, on_close=None):
+        self.root, self.stack = root, stack
+        self.preexec_fn = preexec_fn
+        self.on_pid = on_pid                 # told the helper's PID
+        self.on_close = on_close or Topology.close   # called with the Topology at the end
+        self._topo = self._error = None
+
+    def __call__(self):
+        if self._topo is None:
+            if self._error is not None:
+                raise self._error
+            try:
+                self._topo = self._make()
+            except TopologyError as e:
+                self._error = e
+                raise
+        return self._topo
+
+    def _make(self):
+        if os.geteuid() == 0:
+            return self.root
+        uns = UserNamespace(preexec_fn=self.preexec_fn)
+        host = self.stack.enter_context(uns)
+        if self.on_pid:
+            self.on_pid(uns.pid)
+        t = Topology(host)
+        self.stack.callback(self.on_close, t)
+        return t
 
 
 class Topology:
