@@ -90,12 +90,13 @@ def measure(bench, point, ep):
     return outcome
 
 
-def requested_nodelay(cfg, ep, mode):
-    if ep.socket != "tcp":
+def requested_nodelay(cfg, ep):
+    """TCP_NODELAY as --nodelay asked for it (1, 0), for a rep whose client
+    said nothing; '' when not asked: the default is the client's to decide
+    (session_client.c), and its record says what it chose."""
+    if ep.socket != "tcp" or not cfg.nodelay:
         return ""
-    if cfg.nodelay:
-        return 1 if cfg.nodelay == "on" else 0
-    return 1 if mode == "latency" else 0
+    return 1 if cfg.nodelay == "on" else 0
 
 
 def make_row(bench, task, ep, outcome):
@@ -103,5 +104,5 @@ def make_row(bench, task, ep, outcome):
     point = {"transport": p.transport, "socket": ep.socket, "io": p.io,
              "cpus": p.cpus, "mode": p.mode, "size_bytes": p.size}
     return results.make_row(bench.run_id, point, task.rep, outcome.status, outcome.record,
-                            outcome.note, requested_nodelay(bench.cfg, ep, p.mode),
+                            outcome.note, requested_nodelay(bench.cfg, ep),
                             ep.path_mtu(p.mtu), ep.netns_shared())

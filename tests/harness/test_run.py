@@ -64,6 +64,32 @@ class TestQuickAllTransports(util.TempDirCase):
 
 
 @needs_binary
+class TestNodelayFromTheClient(util.TempDirCase):
+    def test_the_record_says_and_the_harness_does_not_guess(self):
+        # on one CPU, split cannot run: a row without a client record, whose
+        # nodelay the harness used to fill in with its own copy of the C default
+        out = self.out()
+        p = harness(["--transport", "lo", "--mode", "latency,throughput", "--size", "100",
+                     "--reps", "1", "--cpus", "split,same", "--out", out] + FAST,
+                    preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        got = {(r["cpus"], r["mode"]): r for r in rows(out)}
+        for mode in ("latency", "throughput"):
+            self.assertEqual(got["split", mode]["status"], "unsupported")
+            self.assertEqual(got["split", mode]["nodelay"], "", mode)
+        # the client's choice, from its record
+        self.assertEqual(got["same", "latency"]["nodelay"], "1")
+        self.assertEqual(got["same", "throughput"]["nodelay"], "0")
+        # an explicit --nodelay is what was asked for, record or not
+        out = self.out("explicit")
+        p = harness(["--transport", "lo", "--mode", "latency", "--size", "100", "--reps", "1",
+                     "--cpus", "split", "--nodelay", "off", "--out", out] + FAST,
+                    preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual([r["nodelay"] for r in rows(out)], ["0"])
+
+
+@needs_binary
 @needs_root
 class TestInterrupt(util.TempDirCase):
     ARGS = ["--transport", "veth,bridge,lo", "--size", "100", "--mode", "latency",
