@@ -291,11 +291,8 @@ def _free_subnet(host):
                                  "or 198.19.0.0/16")
 
 
-def _nat(ctx):
-    """Docker's default bridge with a published port, userland proxy off:
-    the server in a "container" namespace behind a bridge in the host
-    namespace; the client, in the host namespace, connects to the host's
-    own address and a published port that DNAT sends to the container."""
+def _nat_host_ip(ctx):
+    """The host address nat publishes on; TopologyError why nat cannot run."""
     if os.geteuid() != 0:
         raise topology.TopologyError("needs root: the published port's DNAT rule and "
                                      "IP forwarding live in the host's own namespace")
@@ -305,10 +302,13 @@ def _nat(ctx):
     why = nft.available()
     if why:
         raise topology.TopologyError(f"needs nftables (nft): {why}")
-    t = ctx.root
-    c, br = ctx.name("nc"), ctx.name("nb")
-    hv, cv = ctx.name("n1"), ctx.name("n0")
-    table = ctx.name("nat")
+    return host_ip
+
+
+def _nat_links(ctx, t, c, br, hv, cv):
+    """The "container" namespace c behind bridge br in the host namespace,
+    joined by the veth pair hv/cv, on the first free /24 -> (container ip,
+    subnet)."""
     t.add_netns(c)
     t.add_bridge(br, None)
     t.add_veth(hv, None, cv, c, mtu=ctx.mtu)
@@ -325,12 +325,16 @@ def _nat(ctx):
     t.add_route(c, "default", "via", gw)
     for ns, ifname in ((None, hv), (c, cv), (None, br)):
         t.wait_oper_up(ns, ifname)
-    # what a runtime does: forwarding on for its bridges (restored after)
+    return cip, subnet
+
+
+def _publish_port(ctx, t, host_ip):
+    """What a runtime does to publish a port: forwarding on for its bridges
+    (restored after), and the port reserved on the host as Docker does, so
+    no host process takes it while the rule sends it elsewhere."""
     s = ctx.sysctls()
     s.hold("net.ipv4.ip_forward", "1")
     t.defer(s.release, "net.ipv4.ip_forward")
-    # the published port is reserved on the host as Docker does, so no host
-    # process takes it while the rule sends it elsewhere
     reserve = socketlib.socket(socketlib.AF_INET, socketlib.SOCK_STREAM)
     t.defer(reserve.close)
     try:
@@ -338,20 +342,35 @@ def _nat(ctx):
     except OSError as e:
         raise topology.TopologyError(f"cannot reserve a published port on {host_ip}: "
                                      f"{e.strerror}") from None
-    published = reserve.getsockname()[1]
-    t.defer(nft.delete, [], nft.NAT_FAMILY, table)     # however the run ends
+    return reserve.getsockname()[1]
 
-    def rules(container_port):
-        return nft.nat_table(table, host_ip, published, cip, container_port, br, subnet)
 
+def _nat_activator(table, host_ip, published, cip, br, subnet):
+    """activate(server_port): the DNAT table loaded for one rep's span."""
     @contextlib.contextmanager
     def activate(server_port):
-        nft.load([], rules(server_port))
+        nft.load([], nft.nat_table(table, host_ip, published, cip, server_port, br, subnet))
         try:
             yield host_ip, published
         finally:
             nft.delete([], nft.NAT_FAMILY, table)
+    return activate
 
+
+def _nat(ctx):
+    """Docker's default bridge with a published port, userland proxy off:
+    the server in a "container" namespace behind a bridge in the host
+    namespace; the client, in the host namespace, connects to the host's
+    own address and a published port that DNAT sends to the container."""
+    host_ip = _nat_host_ip(ctx)
+    t = ctx.root
+    c, br = ctx.name("nc"), ctx.name("nb")
+    hv, cv = ctx.name("n1"), ctx.name("n0")
+    table = ctx.name("nat")
+    cip, subnet = _nat_links(ctx, t, c, br, hv, cv)
+    published = _publish_port(ctx, t, host_ip)
+    t.defer(nft.delete, [], nft.NAT_FAMILY, table)     # however the run ends
+    activate = _nat_activator(table, host_ip, published, cip, br, subnet)
     links = {i: _link_facts(t, ns, i) for ns, i in ((None, br), (None, hv), (c, cv))}
     with activate(published):      # the rules as they stand during a rep
         ep = _ip_endpoint("nat", t, c, None, host_ip, links, via=(cip, host_ip),
