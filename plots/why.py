@@ -24,7 +24,7 @@ instead ("only veth").
 import math
 from collections import namedtuple
 
-from harness import stats
+from harness import results, stats
 from harness.results import number
 from harness.stats import flip
 from harness.wording import ci_text, fx, sig, size_label, table
@@ -72,11 +72,12 @@ def _vcsw_per_msg(rep):
     return None if c is None or s is None or not m else (c + s) / m
 
 
-PRIMARY = {
-    "throughput": Cost("bytes_per_s", "throughput (Gbit/s)", "", "throughput", 8e-9,
-                       per_msg=False),
-    "latency": Cost("lat_p50_ns", "round trip p50 (µs)", "", "latency", 1e-3, per_msg=False),
-}
+# The primary metrics (harness/results.py PRIMARY) as table rows; PRIMARY by mode.
+PRIMARY_COSTS = (Cost("bytes_per_s", "throughput (Gbit/s)", "", "throughput", 8e-9,
+                      per_msg=False),
+                 Cost("lat_p50_ns", "round trip p50 (µs)", "", "latency", 1e-3, per_msg=False))
+PRIMARY = {mode: next(c for c in PRIMARY_COSTS if c.key == metric)
+           for mode, metric in results.PRIMARY.items()}
 COSTS = (
     Cost("client_user_ns_per_msg", "client user (µs)", "spends", "client user time", 1e-3),
     Cost("client_sys_ns_per_msg", "client sys (µs)", "spends", "client system time", 1e-3),
@@ -331,7 +332,7 @@ def render_table(names, columns, ratios, cpus):
     [(head, {cost key: cell text})]."""
     header = [""] + names + [h for h, _ in ratios]
     body = []
-    for cost in (PRIMARY["throughput"], PRIMARY["latency"]) + COSTS:
+    for cost in PRIMARY_COSTS + COSTS:
         if cost.key not in columns:
             continue
         body.append([label(cost, cpus)] + [sig(v) for v in columns[cost.key]]

@@ -1,4 +1,5 @@
-"""plots/draw.py and the gnuplot scripts, run on the committed fixture runs.
+"""plots/draw.py (and the modules it drives) and the gnuplot scripts, run on
+the committed fixture runs.
 
     python3 -m unittest discover -s tests/plots -t .
 
@@ -26,7 +27,11 @@ STYLE = os.path.join(ROOT, "plots", "style.gp")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 GNUPLOT = shutil.which("gnuplot")
 sys.path.insert(0, os.path.join(ROOT, "plots"))
+import comparisons  # noqa: E402
 import draw  # noqa: E402
+import figures  # noqa: E402
+import findings  # noqa: E402
+import rundir  # noqa: E402
 from harness import stats, transports  # noqa: E402
 
 SMALL_FIGURES = ["throughput", "msgrate", "latency", "speedup-throughput", "speedup-latency",
@@ -338,7 +343,7 @@ class Failures(unittest.TestCase):
 class Style(unittest.TestCase):
     def styles(self, names):
         # as a figure script does: TNAMES from the driver, then style.gp
-        prog = 'TNAMES = "%s"\nload "%s"\n' % (draw.TNAMES, STYLE) + "".join(
+        prog = 'TNAMES = "%s"\nload "%s"\n' % (figures.TNAMES, STYLE) + "".join(
             'print "%s", tcolor("%s"), tpoint("%s"), tdash("%s")\n' % ((n,) * 4) for n in names)
         p = subprocess.run([GNUPLOT], input=prog, capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -363,7 +368,7 @@ class Style(unittest.TestCase):
         p = subprocess.run([GNUPLOT], input=prog, capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual([int(w) for w in p.stderr.split()], [len(transports.NAMES)] * 3)
-        self.assertEqual(draw.TNAMES.split(), list(transports.NAMES))
+        self.assertEqual(figures.TNAMES.split(), list(transports.NAMES))
 
     def test_one_fixed_distinct_style_per_transport(self):
         st = self.styles(ALL_TRANSPORTS)
@@ -386,19 +391,19 @@ class Findings(unittest.TestCase):
 
     def comp(self, ratios, sizes=None, label="hostip vs lo", a="hostip", b="lo"):
         ratios = collections.OrderedDict(ratios)
-        return draw.Comparison(label, a, b, "throughput", ratios, sizes or sorted(ratios))
+        return comparisons.Comparison(label, a, b, "throughput", ratios, sizes or sorted(ratios))
 
     def test_within_margin(self):
         c = self.comp([(100, self.R(1.004, 0.991, 1.012, 0.9, 3, 3)),
                        (65536, self.R(0.998, 0.985, 1.016, 0.9, 3, 3))])
-        self.assertEqual(draw.describe(c), "**hostip vs lo**, throughput: hostip is within 2% of lo "
+        self.assertEqual(findings.describe(c), "**hostip vs lo**, throughput: hostip is within 2% of lo "
                                            "at every size (every 90% CI inside 0.98–1.02).")
 
     def test_faster_everywhere(self):
         c = self.comp([(100, self.R(2.1, 1.9, 2.3, 0.968, 5, 5)),
                        (65536, self.R(1.5, 1.4, 1.6, 0.968, 5, 5)),
                        (1048576, self.R(1.2, 1.1, 1.3, 0.968, 5, 5))], label="uds vs lo", a="uds")
-        self.assertEqual(draw.describe(c), "**uds vs lo**, throughput: uds is faster than lo at every "
+        self.assertEqual(findings.describe(c), "**uds vs lo**, throughput: uds is faster than lo at every "
                                            "size, by 1.20× at 1 MiB (95% CI 1.10–1.30) to 2.10× at "
                                            "100 B (95% CI 1.90–2.30).")
 
@@ -406,29 +411,29 @@ class Findings(unittest.TestCase):
         c = self.comp([(100, self.R(1.5, 1.2, 1.8, 0.9, 3, 3)),
                        (65536, self.R(1.0, 0.8, 1.2, 0.9, 3, 3)),
                        (1048576, self.R(0.8, 0.7, 0.9, 0.9, 3, 3))])
-        d = draw.describe(c)
+        d = findings.describe(c)
         self.assertIn("hostip is faster by 1.50× at 100 B (90% CI 1.20–1.80)", d)
         self.assertIn("lo is faster by 1.25× at 1 MiB (90% CI 1.11–1.43)", d)
         self.assertIn("no difference resolved at 64 KiB", d)
 
     def test_nothing_supported(self):
         c = self.comp([(100, self.R(1.0, 0.8, 1.2, 0.9, 3, 3))])
-        self.assertIsNone(draw.describe(c))
+        self.assertIsNone(findings.describe(c))
         c = self.comp([(100, self.R(3.0, 2.0, 4.0, 0.5, 1, 3))])     # too few reps
-        self.assertIsNone(draw.describe(c))
+        self.assertIsNone(findings.describe(c))
 
     def test_gap_means_not_every_size(self):
         c = self.comp([(100, self.R(2.0, 1.8, 2.2, 0.9, 3, 3)), (65536, self.R(2.0, 1.8, 2.2, 0.9, 3, 3))],
                       sizes=[100, 65536, 1048576], label="uds-dgram vs lo", a="uds-dgram")
-        self.assertIn("at every size both have (100 B, 64 KiB)", draw.describe(c))
+        self.assertIn("at every size both have (100 B, 64 KiB)", findings.describe(c))
 
     def test_series_order_is_the_transport_list(self):
         # macvlan and ipvlan sorted last, and by name, before they were in the list
-        self.assertEqual(draw.series_order(["ipvlan", "macvlan", "vxlan", "uds", "made-up"]),
+        self.assertEqual(rundir.series_order(["ipvlan", "macvlan", "vxlan", "uds", "made-up"]),
                          ["uds", "vxlan", "macvlan", "ipvlan", "made-up"])
         shuffled = sorted(transports.NAMES, reverse=True)
-        self.assertEqual(draw.series_order(shuffled), list(transports.NAMES))
-        self.assertEqual(draw.series_order(["veth:mtu9000", "lo", "veth"]),
+        self.assertEqual(rundir.series_order(shuffled), list(transports.NAMES))
+        self.assertEqual(rundir.series_order(["veth:mtu9000", "lo", "veth"]),
                          ["lo", "veth", "veth:mtu9000"])
 
     def test_sizes_parse_like_the_cli(self):
