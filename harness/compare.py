@@ -1,26 +1,21 @@
-"""compare - the regression check behind scripts/compare: two runs, point by
-point, each point's primary metric (or the --metric list) compared on its reps.
+"""compare - the verdicts behind scripts/compare: two runs loaded and
+checked, then point by point each point's primary metric (or the --metric
+list) compared on its reps. compare_render.py prints the outcome and
+compare_cli.py is the command line; this module renders nothing.
 
-    scripts/compare results/baselines/debian12-2cpu-vm results/regress-X
-    scripts/compare base/summary.csv new/summary.csv --threshold 15 --format md
-
-    base: results/baselines/debian12-2cpu-vm (run bz0i, vm, kernel 6.18.44, git 13da5f4)
-    new:  results/regress-20261123T210700Z (run q3xd, vm, kernel 6.18.44)
-
-    point                  metric              base          new  change      p  verdict
-    uds throughput 100 B   bytes_per_s   638 Mbit/s   643 Mbit/s   +0.8%  0.690  unchanged
-    lo throughput 64 KiB   bytes_per_s  9.68 Gbit/s  7.74 Gbit/s  -20.0%  0.008  regressed
-    lo latency 100 B       lat_p50_ns       54.9 µs      55.2 µs   +0.5%  0.841  unchanged
-
-    1 regressed, 2 unchanged (threshold 10%, alpha 0.05, two-sided Mann-Whitney U on the reps)
-    regressed: lo throughput 64 KiB bytes_per_s -20.0% (p = 0.008)
+    base, new = load("results/baselines/debian12-2cpu-vm"), load("results/regress-X")
+    rows = compare(base, new, ["primary"])        # [Row], each with its verdict
+    notes = warnings(base, new, rows, DEFAULT_ALPHA)
+    render_text(Outcome(base, new, rows, DEFAULT_THRESHOLD, DEFAULT_ALPHA, notes))
+    # lo throughput 64 KiB   bytes_per_s  9.68 Gbit/s  7.74 Gbit/s  -20.0%  0.008  regressed
 
 A change is "regressed" (or "improved") only when it is worse (better) than
 the threshold AND a two-sided Mann-Whitney U test on the two runs' ok reps
 gives p < alpha; beyond the threshold without significance it is "noisy";
 within it, "unchanged". Points in one run only are listed ("only in base",
 "only in new"); points whose status is not ok are listed with that status.
-Exit: 0 nothing regressed, 1 something did, 2 bad usage or input (one line).
+Other comparisons (paired A/B runs, several base runs) are verdicts too
+and belong here, beside compare(), with their statistics in stats.py.
 
 The test is harness/stats.py's mann_whitney_u (exact up to 60 values in
 all). With 5 reps a side the smallest two-sided p is 2/252 = 0.008; with 2
@@ -33,15 +28,13 @@ meta.json, when present, only for context lines and for warnings about
 settings that differ. Warnings go to stderr (and under the Markdown table).
 """
 
-import argparse
+import collections
 import math
 import os
-import sys
 
 from . import results, stats
-from .wording import NONE, metric_value, size_label
+from .wording import point_label, size_label
 
-EXIT_OK, EXIT_REGRESSED, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
 DEFAULT_THRESHOLD = 10.0
 DEFAULT_ALPHA = 0.05
 METRICS = tuple(results.SUMMARY_METRICS)
@@ -52,6 +45,8 @@ SETTINGS_TO_MATCH = ("duration_s", "warmup_s", "mtu", "nodelay")
 MACHINE_TO_MATCH = ("cpu_model", "cpus")
 
 VERDICTS = ("regressed", "improved", "noisy", "unchanged")
+# What a comparison of two runs found, for compare_render.
+Outcome = collections.namedtuple("Outcome", "base new rows threshold alpha notes")
 
 
 class InputError(Exception):
@@ -170,7 +165,7 @@ def _add_points(run, rows):
     for line, row in rows:
         key = _key(run.summary_path, line, row)
         if key in run.points:
-            raise InputError(f"{run.summary_path} line {line}: point {label(key)} "
+            raise InputError(f"{run.summary_path} line {line}: point {point_label(key)} "
                              f"appears twice (first on line {run.points[key].line})")
         _check_point(run.summary_path, line, row)
         run.points[key] = Point(key, row, line)
@@ -191,7 +186,7 @@ def _add_reps(run, rows, run_ids):
                              "different runs?")
         point = run.points.get(key)
         if point is None:
-            raise InputError(f"{path} line {line}: point {label(key)} is "
+            raise InputError(f"{path} line {line}: point {point_label(key)} is "
                              f"not in {run.summary_path}: files of different runs?")
         rep = {"status": row["status"]}
         for m in METRICS:
@@ -205,7 +200,7 @@ def _check_reps_ok(run):
         want = int(point.summary["reps_ok"])
         if point.ok_reps() != want:
             raise InputError(
-                f"{run.summary_path} line {point.line}: {label(point.key)} has reps_ok "
+                f"{run.summary_path} line {point.line}: {point_label(point.key)} has reps_ok "
                 f"{want} but {run.results_path} has {point.ok_reps()} ok reps: files of "
                 "different runs, or a run still going?")
 
@@ -237,20 +232,6 @@ def load(name):
 
 
 # ---------------------------------------------------------------- comparison
-
-def label(key, show_mtu=True):
-    """A results.PointKey -> 'lo throughput 64 KiB'; io and cpus only when not
-    the defaults, mtu when show_mtu (some transport appears with two MTUs)."""
-    text = f"{key.transport} {key.mode} {size_label(int(key.size_bytes))}"
-    extra = []
-    if key.io != "sync":
-        extra.append(f"io={key.io}")
-    if key.cpus != "split":
-        extra.append(f"cpus={key.cpus}")
-    if key.mtu and show_mtu:
-        extra.append(f"mtu={key.mtu}")
-    return text + (" " + " ".join(extra) if extra else "")
-
 
 class Row:
     """One line of the table: a point and a metric."""
@@ -399,197 +380,3 @@ def warnings(base, new, rows, alpha):
                    f"smallest p is {stats.smallest_p(nb, nn):.3g}): those points can only be "
                    "'noisy' or 'unchanged'; use 5 reps a side (4 at least)")
     return out
-
-
-def _context(run):
-    """'results/x (run 2024..., host, kernel 6.1.0, git abc123)'."""
-    bits = [f"run {run.run_id}"]
-    m = run.meta or {}
-    mach = m.get("machine") if isinstance(m.get("machine"), dict) else {}
-    if mach.get("hostname"):
-        bits.append(str(mach["hostname"]))
-    if mach.get("kernel"):
-        bits.append(f"kernel {mach['kernel']}")
-    if m.get("git_commit"):
-        commit = str(m["git_commit"])
-        head, dash, rest = commit.partition("-")
-        if len(head) == 40:
-            commit = head[:12] + dash + rest
-        bits.append(f"git {commit}")
-    return f"{run.name} ({', '.join(bits)})"
-
-
-def _counts(rows):
-    order = list(VERDICTS) + sorted({r.verdict for r in rows} - set(VERDICTS))
-    counts = {v: sum(1 for r in rows if r.verdict == v) for v in order}
-    return ", ".join(f"{c} {v}" for v, c in counts.items() if c)
-
-
-def _cells(r, show_mtu):
-    change = NONE if r.change is None else (
-        f"{r.change:+.1f}%" if math.isfinite(r.change) else f"{r.change:+}%")
-    p = NONE if r.p is None else f"{r.p:.3f}"
-    return [label(r.key, show_mtu), r.metric, metric_value(r.metric, r.base),
-            metric_value(r.metric, r.new), change, p, r.verdict, r.note]
-
-
-HEAD = ["point", "metric", "base", "new", "change", "p", "verdict", "note"]
-
-
-def _show_mtu(rows):
-    """mtu only in labels when some transport appears with two MTUs."""
-    seen = {}
-    for r in rows:
-        seen.setdefault(r.key.transport, set()).add(r.key.mtu)
-    return any(len(v) > 1 for v in seen.values())
-
-
-def render_text(base, new, rows, threshold, alpha, notes):
-    show = _show_mtu(rows)
-    table = [HEAD] + [_cells(r, show) for r in rows]
-    if not any(r.note for r in rows):
-        table = [t[:-1] for t in table]
-    widths = [max(len(t[i]) for t in table) for i in range(len(table[0]))]
-    right = {2, 3, 4, 5}
-    lines = [f"base: {_context(base)}", f"new:  {_context(new)}", ""]
-    for t in table:
-        cells = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(t, widths))]
-        lines.append("  ".join(cells).rstrip())
-    lines.append("")
-    lines.append(f"{_counts(rows)} (threshold {threshold:g}%, alpha {alpha:g}, "
-                 "two-sided Mann-Whitney U on the reps)")
-    for r in rows:
-        if r.verdict == "regressed":
-            lines.append(f"regressed: {label(r.key, show)} {r.metric} {r.change:+.1f}% "
-                         f"(p = {r.p:.3f})")
-    return "\n".join(lines) + "\n"
-
-
-def _md(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def render_md(base, new, rows, threshold, alpha, notes):
-    show = _show_mtu(rows)
-    regressed = sum(1 for r in rows if r.verdict == "regressed")
-    if regressed:
-        head = f"{regressed} regression{'s' if regressed > 1 else ''}"
-    else:
-        head = "no regression"
-    lines = [f"### ipcperf: {head}", "",
-             f"{_counts(rows)} · threshold {threshold:g}%, α {alpha:g} "
-             "(two-sided Mann-Whitney U on the reps)", "",
-             f"- base: {_md(_context(base))}", f"- new: {_md(_context(new))}", ""]
-    with_note = any(r.note for r in rows)
-    head_cells = HEAD if with_note else HEAD[:-1]
-    lines.append("| " + " | ".join(head_cells) + " |")
-    align = ["---", "---", "---:", "---:", "---:", "---:", "---", "---"]
-    lines.append("|" + "|".join(align[:len(head_cells)]) + "|")
-    for r in rows:
-        cells = _cells(r, show)[:len(head_cells)]
-        if r.verdict in ("regressed", "improved"):
-            cells[6] = f"**{cells[6]}**"
-        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
-    if notes:
-        lines.append("")
-        lines.extend(f"> {_md(n)}" for n in notes)
-    return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------- CLI
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise InputError(message)
-
-
-def build_parser(prog="compare"):
-    p = _Parser(
-        prog=prog,
-        description="Compare two ipcperf runs point by point and say what "
-                    "regressed, with confidence. BASE and NEW are run "
-                    "directories, or their summary.csv (results.csv beside it "
-                    "holds the reps).",
-        epilog="A change is 'regressed' or 'improved' when it is beyond the "
-               "threshold and the two-sided Mann-Whitney U test on the reps gives "
-               "p < alpha; beyond the threshold but not significant it is 'noisy'. "
-               "Use 5 reps a side: with 2 (--quick) the smallest p is 1/3. "
-               "Exit: 0 nothing regressed, 1 something regressed, 2 bad usage or input.")
-    p.add_argument("base", metavar="BASE", help="the reference run")
-    p.add_argument("new", metavar="NEW", help="the run to check")
-    p.add_argument("--threshold", metavar="PCT", default=str(DEFAULT_THRESHOLD),
-                   help=f"smallest change that counts, in percent (default "
-                        f"{DEFAULT_THRESHOLD:g})")
-    p.add_argument("--alpha", metavar="A", default=str(DEFAULT_ALPHA),
-                   help=f"significance level of the test (default {DEFAULT_ALPHA:g})")
-    p.add_argument("--metric", metavar="LIST", default="primary",
-                   help="comma list of primary (each point's own: bytes_per_s for "
-                        "throughput, lat_p50_ns for latency) and of "
-                        + ", ".join(METRICS) + " (default primary)")
-    p.add_argument("--format", choices=("text", "md"), default="text",
-                   help="text (default) or md, a Markdown table for a pull request")
-    return p
-
-
-def _number_arg(text, what, lo, hi, bounds):
-    """A finite float strictly above lo and at most hi (threshold: from lo)."""
-    t = text.strip()
-    if what == "--threshold" and t.endswith("%"):
-        t = t[:-1]
-    try:
-        v = float(t)
-    except ValueError:
-        v = math.nan
-    low_ok = v >= lo if what == "--threshold" else v > lo
-    if not math.isfinite(v) or not low_ok or v > hi:
-        raise InputError(f"bad {what} '{text}' ({bounds})")
-    return v
-
-
-def parse_args(argv, prog="compare"):
-    a = build_parser(prog).parse_args(argv)
-    a.threshold = _number_arg(a.threshold, "--threshold", 0, 1000,
-                              "a percentage from 0 to 1000, e.g. 10")
-    a.alpha = _number_arg(a.alpha, "--alpha", 0, 0.5, "above 0 and at most 0.5, e.g. 0.05")
-    metrics = [m.strip() for m in a.metric.split(",") if m.strip()]
-    if not metrics:
-        raise InputError("bad --metric '': name at least one metric")
-    for m in metrics:
-        if m != "primary" and m not in METRICS:
-            raise InputError(f"unknown metric '{m}' (valid: primary, {', '.join(METRICS)})")
-    a.metrics = list(dict.fromkeys(metrics))
-    return a
-
-
-def main(argv=None, prog="compare", out=None, err=None):
-    out = out or sys.stdout
-    err = err or sys.stderr
-    argv = sys.argv[1:] if argv is None else list(argv)
-    try:
-        a = parse_args(argv, prog)
-        base, new = load(a.base), load(a.new)
-        rows = compare(base, new, a.metrics, a.threshold, a.alpha)
-        notes = warnings(base, new, rows, a.alpha)
-        render = render_md if a.format == "md" else render_text
-        text = render(base, new, rows, a.threshold, a.alpha, notes)
-    except InputError as e:
-        err.write(f"{prog}: {e} (see {prog} --help)\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        err.write(f"{prog}: interrupted\n")
-        return EXIT_INT
-    except Exception as e:          # never a traceback on odd input
-        if os.environ.get("IPCPERF_DEBUG"):
-            raise
-        err.write(f"{prog}: cannot compare: {type(e).__name__}: {e} "
-                  f"(see {prog} --help)\n")
-        return EXIT_USAGE
-    for n in notes:
-        err.write(f"{prog}: warning: {n}\n")
-    try:
-        out.write(text)
-        out.flush()
-    except BrokenPipeError:
-        pass
-    return EXIT_REGRESSED if any(r.verdict == "regressed" for r in rows) else EXIT_OK

@@ -142,6 +142,20 @@ def series_names(rows):
             else "%s:mtu%s" % (r["transport"], _mtu_text(r)) for r in rows]
 
 
+def point_label(key, show_mtu=True):
+    """A results.PointKey (compare's rows) -> 'lo throughput 64 KiB'; io and cpus only when not
+    the defaults, mtu when show_mtu (some transport appears with two MTUs)."""
+    text = f"{key.transport} {key.mode} {size_label(int(key.size_bytes))}"
+    extra = []
+    if key.io != "sync":
+        extra.append(f"io={key.io}")
+    if key.cpus != "split":
+        extra.append(f"cpus={key.cpus}")
+    if key.mtu and show_mtu:
+        extra.append(f"mtu={key.mtu}")
+    return text + (" " + " ".join(extra) if extra else "")
+
+
 # ---------------------------------------------------------------- markdown --
 
 def md_escape(s):

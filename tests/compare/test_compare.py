@@ -13,7 +13,7 @@ import sys
 import tempfile
 import unittest
 
-from harness import compare, results
+from harness import compare, compare_cli, results
 from tests.compare.fixtures import runs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -25,9 +25,9 @@ UDS100_LAT = ("uds", "latency", 100)
 
 
 def run_main(*argv):
-    """compare.main in-process -> (exit code, stdout, stderr)."""
+    """compare_cli.main in-process -> (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
-    code = compare.main(list(argv), prog="compare", out=out, err=err)
+    code = compare_cli.main(list(argv), prog="compare", out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 
