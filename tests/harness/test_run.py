@@ -4,6 +4,7 @@ timings are never asserted."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -241,11 +242,16 @@ class TestBadInput(util.TempDirCase):
 @needs_root
 class TestUnprivileged(util.TempDirCase):
     def test_nobody_lo_and_veth(self):
-        out = self.out()
-        os.chmod(self.tmp, 0o777)
-        p = subprocess.run(["runuser", "-u", "nobody", "--", util.RUN_SH, "--transport",
+        # nobody runs a copy it can reach, and writes beside it: this clone,
+        # and the temporary folder, may not be reachable (CI's choice)
+        top, run_sh, env = util.tree_for_others()
+        self.addCleanup(shutil.rmtree, top, True)
+        os.makedirs(os.path.join(top, "out"))
+        os.chmod(os.path.join(top, "out"), 0o777)
+        out = os.path.join(top, "out", "run")
+        p = subprocess.run(["runuser", "-u", "nobody", "--", run_sh, "--transport",
                             "lo,veth", "--size", "100", "--reps", "1", "--out", out] + FAST,
-                           capture_output=True, text=True, timeout=120, env=util.env(),
+                           capture_output=True, text=True, timeout=120, env=env,
                            stdin=subprocess.DEVNULL)
         with open(os.path.join(out, "meta.json")) if os.path.exists(
                 os.path.join(out, "meta.json")) else open(os.devnull) as f:

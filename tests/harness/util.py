@@ -52,6 +52,43 @@ def run_together(args, outs, timeout=120):
                 p.kill()
 
 
+def reachable_by_all(path):
+    """Every folder from / down to path lets others in (o+x)."""
+    path = os.path.abspath(path)
+    while True:
+        if not os.stat(path).st_mode & 0o001:
+            return False
+        if path == os.path.dirname(path):
+            return True
+        path = os.path.dirname(path)
+
+
+def tree_for_others():
+    """A copy of what ./run.sh needs (run.sh, harness/, bench/ipcperf) that
+    any user can read and run: the clone may sit under a 0700 folder (CI
+    chooses where it clones). -> (the copy's folder, to remove; its run.sh;
+    an env whose IPCPERF_BIN is the copy's binary)."""
+    base = next((d for d in (tempfile.gettempdir(), "/tmp", "/var/tmp")
+                 if os.path.isdir(d) and reachable_by_all(d)), None)
+    if base is None:
+        raise unittest.SkipTest("no temporary folder that other users can reach")
+    top = tempfile.mkdtemp(prefix="ipcperf-tree-", dir=base)
+    tree = os.path.join(top, "ipcperf")
+    shutil.copytree(os.path.join(REPO, "harness"), os.path.join(tree, "harness"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    os.makedirs(os.path.join(tree, "bench"))
+    shutil.copy2(RUN_SH, tree)
+    shutil.copy2(BINARY, os.path.join(tree, "bench"))
+    for d, dirs, files in os.walk(top):
+        os.chmod(d, 0o755)
+        for f in files:
+            path = os.path.join(d, f)
+            os.chmod(path, 0o755 if os.access(path, os.X_OK) else 0o644)
+    e = env()
+    e["IPCPERF_BIN"] = os.path.join(tree, "bench", "ipcperf")
+    return top, os.path.join(tree, "run.sh"), e
+
+
 def rows(run_dir, name="results.csv"):
     with open(os.path.join(run_dir, name), newline="") as f:
         return list(csv.DictReader(f))
