@@ -4,8 +4,14 @@ directory. Entry point: ./run.sh (python3 -m harness). Modules:
 
   cli        options -> Config            topology    namespaces, veth, bridges
   app        one run, clean-up, exit      transports  names -> socket, netns, address
+  rep        one rep of one point         command     one command, its one-line error
   runner     server/client processes      sweep       the ordered product of axes
-  results    CSV schema, writers, summary stats       median, CI, CV
   meta       meta.json                    state       run ids, liveness, stale runs
-  progress   terminal output
+  progress   terminal output              sysctl, nft, counters
+
+The analysis, which scripts/compare and plots/ import too:
+
+  stats      every statistic              results     CSV schema: writer AND reader
+  wording    units and words              compare     verdicts of two runs
+  compare_render, compare_cli             scripts/compare's output and options
 """
