@@ -272,47 +272,50 @@ def read_meta(path):
 
 # ----------------------------------------------------------------- summary --
 
+def _point_status(ok, bad):
+    if ok and not bad:
+        return "ok"
+    if ok:
+        return "partial"
+    if any(r["status"] == "error" for r in bad):
+        return "error"
+    return "unsupported"
+
+
+def _summary_row(reps):
+    """One point's summary row (dicts of values) from its reps."""
+    first = reps[0]
+    ok = [r for r in reps if r["status"] == "ok"]
+    bad = [r for r in reps if r["status"] != "ok"]
+    ref = ok[0] if ok else first
+    primary = PRIMARY.get(first["mode"], "")
+    s = {c: "" for c in SUMMARY_COLUMNS}
+    s.update({k: first.get(k, "") for k in POINT_KEY})     # every axis of the point
+    s.update(schema_version=SCHEMA_VERSION, run_id=first["run_id"], socket=first["socket"],
+             nodelay=ref["nodelay"], status=_point_status(ok, bad),
+             reps=len(reps), reps_ok=len(ok), primary_metric=primary,
+             note=(bad[0]["note"] if bad else ""))
+    for m in SUMMARY_METRICS:
+        vals = [v for v in (number(r.get(m)) for r in ok) if v is not None]
+        if not vals:
+            continue
+        lo, hi = stats.ci_median(vals)
+        c = stats.cv(vals)
+        s[f"{m}_median"] = stats.median(vals)
+        s[f"{m}_ci_low"], s[f"{m}_ci_high"] = lo, hi
+        s[f"{m}_cv"] = c
+        if m == primary and c is not None:
+            s["noisy"] = 1 if c > NOISY_CV else 0
+    return s
+
+
 def summarize(rows):
     """results.csv rows (dicts of strings) -> summary rows (dicts of cells),
-    one per point, in first-seen order."""
+    one per point (POINT_KEY), in first-seen order."""
     points = {}
     for r in rows:
         points.setdefault(point_key(r), []).append(r)
-    out = []
-    for reps in points.values():
-        first = reps[0]
-        ok = [r for r in reps if r["status"] == "ok"]
-        bad = [r for r in reps if r["status"] != "ok"]
-        if ok and not bad:
-            status = "ok"
-        elif ok:
-            status = "partial"
-        elif any(r["status"] == "error" for r in reps):
-            status = "error"
-        else:
-            status = "unsupported"
-        ref = ok[0] if ok else first
-        primary = PRIMARY.get(first["mode"], "")
-        s = {c: "" for c in SUMMARY_COLUMNS}
-        s.update(schema_version=SCHEMA_VERSION, run_id=first["run_id"],
-                 transport=first["transport"], socket=first["socket"], io=first["io"],
-                 cpus=first["cpus"], mode=first["mode"], size_bytes=first["size_bytes"],
-                 nodelay=ref["nodelay"], mtu=ref["mtu"], status=status,
-                 reps=len(reps), reps_ok=len(ok), primary_metric=primary,
-                 note=(bad[0]["note"] if bad else ""))
-        for m in SUMMARY_METRICS:
-            vals = [v for v in (number(r.get(m)) for r in ok) if v is not None]
-            if not vals:
-                continue
-            lo, hi = stats.ci_median(vals)
-            c = stats.cv(vals)
-            s[f"{m}_median"] = stats.median(vals)
-            s[f"{m}_ci_low"], s[f"{m}_ci_high"] = lo, hi
-            s[f"{m}_cv"] = c
-            if m == primary and c is not None:
-                s["noisy"] = 1 if c > NOISY_CV else 0
-        out.append({k: cell(v) for k, v in s.items()})
-    return out
+    return [{k: cell(v) for k, v in _summary_row(reps).items()} for reps in points.values()]
 
 
 def write_summary(path, summary):

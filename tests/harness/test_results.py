@@ -157,6 +157,11 @@ class TestReader(unittest.TestCase):
         self.assertEqual(results.point_key(dict(a, mtu=None)).mtu, "")
         self.assertNotEqual(results.point_key(a), results.point_key(dict(a, mtu="9000")))
 
+    def test_point_key_columns_are_in_both_files(self):
+        # a new axis goes into POINT_KEY once; both files must carry it
+        self.assertLessEqual(set(results.POINT_KEY), set(results.COLUMNS))
+        self.assertLessEqual(set(results.POINT_KEY), set(results.SUMMARY_COLUMNS))
+
     def test_every_schema_version_is_known(self):
         # a bump of SCHEMA_VERSION must say which columns it added
         self.assertEqual(max(results.ADDED_IN), results.SCHEMA_VERSION)
