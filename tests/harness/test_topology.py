@@ -7,8 +7,8 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import state, topology
-from tests.harness.util import leftovers, needs_root
+from harness import names, state, topology, transports
+from tests.harness.util import leftovers, needs_root, pretend_dead
 
 
 class TestState(unittest.TestCase):
@@ -32,6 +32,36 @@ class TestState(unittest.TestCase):
     def test_start_time(self):
         self.assertIsNotNone(state.start_time(os.getpid()))
         self.assertIsNone(state.start_time(2 ** 22 + 12345))
+
+
+class TestNames(unittest.TestCase):
+    """One registry of the names a run makes, for making and for matching."""
+
+    def test_owner_matches_only_whole_project_names(self):
+        self.assertEqual(names.owner("ipcp-k3x9-va"), "k3x9")
+        self.assertEqual(names.owner("ipcp-k3x9-nat"), "k3x9")
+        for other in ("ipcp-mine-keep", "ipcp-k3x9-keep", "ipcp-k3x9-va-x", "ipcp-k3x9-",
+                      "ipcp-K3X9-va", "ipcp-k3x-va", "ipcp-k3x99-va", "xipcp-k3x9-va"):
+            self.assertIsNone(names.owner(other), other)
+
+    def test_every_name_fits_a_link_and_is_recognised(self):
+        for suffix in names.SUFFIXES:
+            name = names.make("k3x9", suffix)
+            self.assertLessEqual(len(name), 15, name)        # IFNAMSIZ - 1
+            self.assertEqual(names.owner(name), "k3x9")
+
+    def test_unregistered_suffix_is_refused(self):
+        with self.assertRaises(ValueError):
+            names.make("k3x9", "zz")
+
+    def test_context_records_before_making(self):
+        with tempfile.TemporaryDirectory() as d:
+            st = state.RunState.claim(d)
+            ctx = transports.Context(st.run_id, d, 1500, None, None, state=st)
+            name = ctx.name("va")
+            with open(st.path) as f:
+                self.assertEqual(json.load(f)["names"], [name])
+            st.release()
 
 
 @needs_root
@@ -63,8 +93,7 @@ class TestTopology(unittest.TestCase):
     def test_sweeper_removes_only_dead(self):
         dead_st = state.RunState.claim()
         dead_id = dead_st.run_id
-        dead_st.data.update(pid=os.getpid(), start="1")     # a PID reused since
-        dead_st._save()
+        pretend_dead(dead_st)
         mine, theirs = f"ipcp-{self.rid}-sw", f"ipcp-{dead_id}-sw"
         host = topology.Host()
         try:

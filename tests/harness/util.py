@@ -105,3 +105,11 @@ class TempDirCase(unittest.TestCase):
 
     def out(self, name="run"):
         return os.path.join(self.tmp, name)
+
+
+def pretend_dead(st):
+    """Make a state.RunState of this process look like a run killed with
+    -9: its name freed, its state file naming an owner that no longer runs."""
+    st._name.close()
+    st.data.update(pid=os.getpid(), start="1")     # this PID, another start: reused
+    st._save()
