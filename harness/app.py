@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from . import cli, meta, results, runner, state, sweep, sysctl, topology, transports
+from . import cli, meta, results, runner, stale, state, sweep, topology, transports
 from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
@@ -121,18 +121,8 @@ class Run:
         self.failed = False
 
     def _sweep_stale(self, st):
-        for rid, path, data in state.dead_runs():
-            if rid != st.run_id:
-                restored = sysctl.restore_dead(data)
-                if restored:
-                    err("restored sysctls a dead run changed: " + ", ".join(restored))
-                state.reap_dead_run(path, data)
-        if os.geteuid() == 0:
-            removed = topology.sweep_stale(
-                transports.PREFIX, lambda rid: rid == st.run_id or state.is_alive(rid))
-            if removed:
-                err(f"removed {len(removed)} objects left by dead runs: "
-                    + ", ".join(removed))
+        for line in stale.sweep(st.run_id):
+            err(line)
 
     def execute(self):
         cfg = self.cfg

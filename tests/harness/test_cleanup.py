@@ -1,5 +1,9 @@
-"""Issue 16: liveness every run can see whatever its state directory."""
+"""Issue 16: liveness every run can see whatever its state directory, and
+a sweep that removes only what dead runs recorded making. The runs of
+these tests go in a util.World of their own, so they neither sweep nor are
+swept by the other runs on this machine."""
 
+import json
 import os
 import signal
 import subprocess
@@ -10,7 +14,9 @@ from unittest import mock
 
 from harness import state
 from tests.harness import util
+from tests.harness.util import needs_binary, needs_root
 
+FAST = ["--duration", "0.05", "--warmup", "0.02", "--no-plots"]
 CLAIM_AND_WAIT = ("import sys, time\nfrom harness import state\n"
                   "st = state.RunState.claim(sys.argv[1])\n"
                   "print(st.run_id, flush=True)\ntime.sleep(60)\n")
@@ -52,6 +58,76 @@ class TestLiveness(unittest.TestCase):
         finally:
             a.release()
             b.release()
+
+
+@needs_binary
+@needs_root
+class TestPrivateStateDirs(util.TempDirCase):
+    ARGS = ["--transport", "veth", "--size", "100", "--mode", "latency"] + FAST
+
+    def test_two_runs_share_the_network(self):
+        """Each run has its own /run/ipcperf (its own mount namespace, as a
+        CI job in a container on the host's network): B starts while A's
+        veth namespaces exist and must leave them alone."""
+        with util.World() as world:
+            a = world.start([util.RUN_SH] + self.ARGS + ["--reps", "30", "--out",
+                                                         self.out("a")], private_state=True)
+            try:
+                self.assertGreaterEqual(util.wait_rows(a, self.out("a"), 2), 2)
+                b = world.run([util.RUN_SH] + self.ARGS + ["--reps", "2", "--out",
+                                                           self.out("b")], private_state=True)
+                _, a_err = a.communicate(timeout=120)
+            finally:
+                if a.poll() is None:
+                    a.kill()
+            left = world.names()
+        self.assertEqual(b.returncode, 0, b.stderr)
+        self.assertEqual(a.returncode, 0, a_err)
+        self.assertNotIn("removed", b.stderr)
+        for d, reps in (("a", 30), ("b", 2)):
+            got = util.rows(self.out(d))
+            self.assertEqual([r["status"] for r in got], ["ok"] * reps, got)
+            self.assertEqual({r["transport"] for r in got}, {"veth"})
+        self.assertNotEqual(util.run_id(self.out("a")), util.run_id(self.out("b")))
+        self.assertEqual(left, set())
+
+
+@needs_binary
+@needs_root
+class TestForeignNames(util.TempDirCase):
+    def test_only_what_a_dead_run_recorded_goes(self):
+        stray, dead = "st9y", "de4d"        # ids in a world of its own: nobody holds them
+        record = {"pid": os.getpid(), "start": "1", "pids": [], "dirs": [],
+                  "names": [f"ipcp-{dead}-va"]}
+        keep = {"ipcp-mine-keep", "ipcp-mine-k0", "ipcp-mine-k1",   # not our shape
+                f"ipcp-{stray}-va", f"ipcp-{stray}-nb",            # our shape, no record
+                f"ipcp-{dead}-vb"}                                  # not in its run's record
+        setup = [["ip", "netns", "add", "ipcp-mine-keep"],
+                 ["ip", "link", "add", "ipcp-mine-k0", "type", "veth", "peer", "name",
+                  "ipcp-mine-k1"],
+                 ["ip", "netns", "add", f"ipcp-{stray}-va"],
+                 ["ip", "link", "add", f"ipcp-{stray}-nb", "type", "bridge"],
+                 ["ip", "netns", "add", f"ipcp-{dead}-va"],
+                 ["ip", "netns", "add", f"ipcp-{dead}-vb"],
+                 ["sh", "-c", 'printf %s "$1" >/run/ipcperf/$2.json', "sh",
+                  json.dumps(record), dead]]
+        with util.World() as world:
+            for argv in setup:
+                p = world.run(argv)
+                self.assertEqual(p.returncode, 0, (argv, p.stderr))
+            p = world.run([util.RUN_SH, "--transport", "lo", "--size", "100", "--quick",
+                           "--no-plots", "--out", self.out()])
+            left = world.names()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(left, keep)
+        lines = p.stderr.splitlines()
+        self.assertEqual(len(lines), 2, p.stderr)
+        self.assertIn(f"run.sh: removed 1 objects left by dead runs: netns ipcp-{dead}-va",
+                      lines)
+        said = [l for l in lines if "left alone" in l]
+        self.assertEqual(len(said), 1, p.stderr)
+        for name in keep:
+            self.assertIn(name, said[0])
 
 
 if __name__ == "__main__":

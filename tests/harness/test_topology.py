@@ -7,8 +7,8 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import names, state, topology, transports
-from tests.harness.util import leftovers, needs_root, pretend_dead
+from harness import names, stale, state, topology, transports
+from tests.harness.util import World, leftovers, needs_root, pretend_dead
 
 
 class TestState(unittest.TestCase):
@@ -90,24 +90,31 @@ class TestTopology(unittest.TestCase):
             self.assertEqual(sorted(leftovers(self.rid)), [a, b])     # not in host ns
         self.assertEqual(leftovers(self.rid), [])
 
-    def test_sweeper_removes_only_dead(self):
-        dead_st = state.RunState.claim()
-        dead_id = dead_st.run_id
-        pretend_dead(dead_st)
-        mine, theirs = f"ipcp-{self.rid}-sw", f"ipcp-{dead_id}-sw"
-        host = topology.Host()
-        try:
-            host.ip(None, "netns", "add", mine)
-            host.ip(None, "netns", "add", theirs)
-            removed = topology.sweep_stale("ipcp-", state.is_alive)
-            self.assertIn(theirs, removed)
-            self.assertNotIn(mine, removed)
-            self.assertEqual(leftovers(dead_id), [])
-            self.assertEqual(leftovers(self.rid), [mine])
-        finally:
-            host.ip(None, "netns", "del", mine, check=False)
-            host.ip(None, "netns", "del", theirs, check=False)
-            dead_st.release()
+    def test_sweeper_removes_only_what_dead_runs_recorded(self):
+        """In a world of its own (objects there, state files in a temp dir):
+        a dead run's recorded namespace goes; a live run's, a name its
+        record lacks and a name not of the project's shape stay."""
+        with tempfile.TemporaryDirectory() as d, World() as world:
+            live, dead = state.RunState.claim(d), state.RunState.claim(d)
+            mine, theirs = live.run_id, dead.run_id
+            for st in (live, dead):
+                st.add_name(names.make(st.run_id, "va"))
+            pretend_dead(dead)
+            host = topology.Host(world.prefix())
+            made = {f"ipcp-{mine}-va", f"ipcp-{theirs}-va", f"ipcp-{theirs}-vb",
+                    "ipcp-mine-keep"}
+            for name in made:
+                host.ip(None, "netns", "add", name)
+            lines = stale.sweep(self.rid, d, host)
+            self.assertEqual(world.names(), made - {f"ipcp-{theirs}-va"})
+            live.release()
+        self.assertEqual(lines[0], f"removed 1 objects left by dead runs: "
+                                   f"netns ipcp-{theirs}-va")
+        self.assertIn(f"netns ipcp-{theirs}-vb", lines[1])
+        self.assertIn("netns ipcp-mine-keep", lines[1])
+        self.assertNotIn(mine, " ".join(lines))
+        self.assertEqual(len(lines), 2, lines)
+        self.assertFalse(os.path.exists(dead.path))
 
 
 if __name__ == "__main__":
