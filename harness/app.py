@@ -19,7 +19,8 @@ import sys
 import tempfile
 import time
 
-from . import cli, meta, results, runner, stale, state, sweep, topology, transports
+from . import (cli, meta, outfile, results, runner, stale, state, sweep, topology,
+               transports)
 from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
@@ -119,6 +120,7 @@ class Run:
         self.progress = None
         self.rows = []
         self.failed = False
+        self.write_error = None     # the first outfile.WriteError, said once
 
     def _sweep_stale(self, st):
         for line in stale.sweep(st.run_id):
@@ -221,21 +223,46 @@ class Run:
             code = e.code
             err(f"interrupted ({e}); cleaned up; finished rows are in "
                 f"{os.path.join(self.out, 'results.csv')}")
+        except outfile.WriteError as e:
+            code = EXIT_FAIL
+            self._write_failed(e)
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             if self.rows:
                 summary = results.summarize(self.rows)
+            if not self._write_last(summary, code) and code == EXIT_OK:
+                code = EXIT_FAIL
+        if code in (EXIT_OK, EXIT_FAIL) and self.progress is not None \
+                and self.write_error is None:
+            self.progress.final(summary, self.out, time.monotonic() - t_start)
+            if cfg.plots:
+                self._plots()
+        return code
+
+    def _write_failed(self, e):
+        """Say once that the run directory refused a write (a full disk
+        refuses every write after the first)."""
+        if self.write_error is None:
+            self.write_error = e
+            kept = (f"; results.csv keeps its {len(self.rows)} complete rows"
+                    if os.path.exists(os.path.join(self.out, "results.csv")) else "")
+            err(f"{e}{kept}; cleaned up")
+
+    def _write_last(self, summary, code):
+        """summary.csv and meta.json as the run ends; False when the run
+        directory refuses them."""
+        try:
+            if self.rows:
                 results.write_summary(os.path.join(self.out, "summary.csv"), summary)
             if self.meta is not None:
                 self.meta["finished_utc"] = meta.utc_now()
                 self.meta["exit_status"] = code
                 meta.write(os.path.join(self.out, "meta.json"), self.meta)
-        if code in (EXIT_OK, EXIT_FAIL) and self.progress is not None:
-            self.progress.final(summary, self.out, time.monotonic() - t_start)
-            if cfg.plots:
-                self._plots()
-        return code
+        except outfile.WriteError as e:
+            self._write_failed(e)
+            return False
+        return True
 
     def _close_topology(self, topo):
         for e in topo.close():

@@ -1,8 +1,11 @@
-"""Issue 16: liveness every run can see whatever its state directory, and
-a sweep that removes only what dead runs recorded making. The runs of
-these tests go in a util.World of their own, so they neither sweep nor are
-swept by the other runs on this machine."""
+"""Issue 16: liveness every run can see whatever its state directory, a
+sweep that removes only what dead runs recorded making, and a run
+directory that refuses writes (full disk, removed) ends in one line with
+every row that was written whole. The runs of these tests go in a
+util.World of their own, so they neither sweep nor are swept by the other
+runs on this machine."""
 
+import csv
 import json
 import os
 import signal
@@ -128,6 +131,63 @@ class TestForeignNames(util.TempDirCase):
         self.assertEqual(len(said), 1, p.stderr)
         for name in keep:
             self.assertIn(name, said[0])
+
+
+@needs_binary
+@needs_root
+class TestRunDirRefuses(util.TempDirCase):
+    def check_one_line(self, p, *words):
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        for w in words:
+            self.assertIn(w, lines[0])
+
+    def check_rows(self, run_dir):
+        """Every row of results.csv parses whole; returns them."""
+        with open(os.path.join(run_dir, "results.csv"), newline="") as f:
+            text = f.read()
+        self.assertTrue(text.endswith("\n"), text[-200:])
+        reader = csv.reader(text.splitlines())
+        header = next(reader)
+        got = list(reader)
+        for n, row in enumerate(got, 2):
+            self.assertEqual(len(row), len(header), f"line {n}: {row}")
+            self.assertEqual(row[header.index("status")], "ok", f"line {n}: {row}")
+        return got
+
+    def test_out_on_a_tiny_tmpfs(self):
+        tiny, copy = self.out("tiny"), self.out("copy")
+        os.makedirs(tiny)
+        with util.World() as world:
+            p = world.run(["mount", "-t", "tmpfs", "-o", "size=16k", "ipcperf-tiny", tiny])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            p = world.run([util.RUN_SH, "--transport", "uds", "--size", "100", "--mode",
+                           "latency", "--reps", "500", "--duration", "0.01", "--warmup",
+                           "0.01", "--no-plots", "--out", os.path.join(tiny, "r")])
+            world.run(["cp", "-a", os.path.join(tiny, "r"), copy])   # the tmpfs goes with the world
+        self.check_one_line(p, "cannot write", "results.csv", "No space left on device",
+                            "complete rows")
+        self.assertEqual(sorted(os.listdir(copy)), ["meta.json", "results.csv"])
+        self.assertGreater(len(self.check_rows(copy)), 0, "the disk filled before any row")
+
+    def test_out_removed_mid_run(self):
+        out = self.out()
+        with util.World() as world:
+            proc = world.start([util.RUN_SH, "--transport", "uds,lo", "--size", "100",
+                                "--mode", "latency", "--reps", "200"] + FAST + ["--out", out])
+            try:
+                self.assertGreaterEqual(util.wait_rows(proc, out, 3), 3)
+                subprocess.run(["rm", "-rf", out], timeout=30)
+                stdout, stderr = proc.communicate(timeout=60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+        p = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+        self.check_one_line(p, "cannot write", "results.csv",
+                            "removed while the run wrote to it")
+        self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":
