@@ -7,7 +7,8 @@ once, and the sweep leaves every other name with the prefix alone.
 
     make("k3x9", "va")          # 'ipcp-k3x9-va'
     owner("ipcp-k3x9-va")       # 'k3x9'
-    owner("ipcp-mine-keep")     # None: not a name this project makes
+    owner("ipcp-k3x9-keep")     # None: not a name this project makes
+    run_of("ipcp-k3x9-keep")    # 'k3x9': spared while run k3x9 lives
 """
 
 import re
@@ -39,6 +40,14 @@ def make(run_id, suffix):
     if suffix not in SUFFIXES:
         raise ValueError(f"object suffix '{suffix}' is not in harness/names.py SUFFIXES")
     return f"{PREFIX}{run_id}-{suffix}"
+
+
+def run_of(name):
+    """The run id a name of the project's shape carries (PREFIX, an id, a
+    dash, anything), or None. Such a name of a live run is that run's,
+    whatever its suffix (a test's probe, a newer harness's object)."""
+    m = _NAME.fullmatch(name)
+    return m.group(1) if m else None
 
 
 def owner(name):

@@ -8,11 +8,12 @@ A run is dead when no process holds its name and its state file's owner is
 gone (state.Holds). The sweep holds a dead id while it cleans it, so no new
 run can claim that id meanwhile. An object is removed only when its full
 name is one the project makes (names.owner), its run is dead, and that run's
-state file here lists it. Everything else with the prefix, including a
-name of the right shape for an id nobody recorded, is left alone and named
-in one line: the record is the only proof that a run of this project made
-it, and a run that records nowhere we can see (an older harness with a
-private state directory) may still be using it.
+state file here lists it. Names that carry a live run's id are that run's,
+whatever their suffix, and are not mentioned. Everything else with the
+prefix, including a name of the right shape for an id nobody recorded, is
+left alone and named in one line: the record is the only proof that a run
+of this project made it, and a run that records nowhere we can see (an
+older harness with a private state directory) may still be using it.
 
     for line in sweep(st.run_id):
         print(line)
@@ -23,11 +24,12 @@ import os
 from . import names, state, sysctl, topology
 
 
-def _recorded(dead_run, name):
-    """Whether a dead run's state data (None: it left none here) lists name.
-    A state file without a list of names is an older harness's, which made
-    only names of this shape: the file is its record of every one."""
-    if dead_run is None:
+def _recorded(rid, dead_run, name):
+    """Whether name is one the project makes for run rid and the dead run's
+    state data (None: it left none here) lists it. A state file without a
+    list of names is an older harness's, which made only such names: the
+    file is its record of every one."""
+    if dead_run is None or names.owner(name) != rid:
         return False
     made = dead_run.get("names")
     return made is None or name in made
@@ -42,8 +44,8 @@ def sweep(own_id, directory=None, host=None):
     with state.Holds(own_id, directory) as is_alive:
         if os.geteuid() == 0:
             removed, left = topology.sweep_stale(
-                names.PREFIX, is_alive, host, owner=names.owner,
-                recorded=lambda rid, name: _recorded(records.get(rid), name))
+                names.PREFIX, is_alive, host, run_of=names.run_of,
+                recorded=lambda rid, name: _recorded(rid, records.get(rid), name))
         for rid, path, data in dead:
             if not is_alive(rid):
                 restored += sysctl.restore_dead(data, directory)

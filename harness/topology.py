@@ -390,19 +390,19 @@ def remove_named(kind, name, host=None):
     return host.ip(None, what, "del", name, check=False).returncode == 0
 
 
-def sweep_stale(prefix, is_alive, host=None, *, owner, recorded):
+def sweep_stale(prefix, is_alive, host=None, *, run_of, recorded):
     """Remove the namespaces, host links and host nftables tables with
-    names starting with prefix that dead runs made. owner(name) -> the run
-    id of a name the caller makes, None for any other name; is_alive(rid);
-    recorded(rid, name) -> True when dead run rid recorded making name.
-    Returns (removed, left) as labels: what was removed, and what was left
-    alone because the caller does not make such a name or no record of its
-    dead run lists it. Objects of live runs are in neither."""
+    names starting with prefix that dead runs made. run_of(name) -> the run
+    id a name carries, None for a name without one; is_alive(rid);
+    recorded(rid, name) -> True when name is one the caller makes and dead
+    run rid recorded making it. Returns (removed, left) as labels: what was
+    removed, and what was left alone for want of such a record. Objects of
+    live runs are in neither."""
     host = host or Host()
     removed, left = [], []
     for kind, name in list_named(prefix, host):
         bare = name.split()[-1]
-        rid = owner(bare)
+        rid = run_of(bare)
         if rid is not None and is_alive(rid):
             continue
         if rid is None or not recorded(rid, bare):

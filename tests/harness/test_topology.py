@@ -44,6 +44,12 @@ class TestNames(unittest.TestCase):
                       "ipcp-K3X9-va", "ipcp-k3x-va", "ipcp-k3x99-va", "xipcp-k3x9-va"):
             self.assertIsNone(names.owner(other), other)
 
+    def test_run_of_reads_the_id_of_any_suffix(self):
+        self.assertEqual(names.run_of("ipcp-k3x9-keep"), "k3x9")
+        self.assertEqual(names.run_of("ipcp-k3x9-va"), "k3x9")
+        self.assertIsNone(names.run_of("ipcp-mine"))
+        self.assertIsNone(names.run_of("ipcp-k3x99-va"))
+
     def test_every_name_fits_a_link_and_is_recognised(self):
         for suffix in names.SUFFIXES:
             name = names.make("k3x9", suffix)
@@ -92,8 +98,9 @@ class TestTopology(unittest.TestCase):
 
     def test_sweeper_removes_only_what_dead_runs_recorded(self):
         """In a world of its own (objects there, state files in a temp dir):
-        a dead run's recorded namespace goes; a live run's, a name its
-        record lacks and a name not of the project's shape stay."""
+        a dead run's recorded namespace goes; a live run's (unmentioned,
+        whatever its suffix), a name its record lacks and a name not of the
+        project's shape stay."""
         with tempfile.TemporaryDirectory() as d, World() as world:
             live, dead = state.RunState.claim(d), state.RunState.claim(d)
             mine, theirs = live.run_id, dead.run_id
@@ -101,8 +108,8 @@ class TestTopology(unittest.TestCase):
                 st.add_name(names.make(st.run_id, "va"))
             pretend_dead(dead)
             host = topology.Host(world.prefix())
-            made = {f"ipcp-{mine}-va", f"ipcp-{theirs}-va", f"ipcp-{theirs}-vb",
-                    "ipcp-mine-keep"}
+            made = {f"ipcp-{mine}-va", f"ipcp-{mine}-pr",   # pr: a live run's probe
+                    f"ipcp-{theirs}-va", f"ipcp-{theirs}-vb", "ipcp-mine-keep"}
             for name in made:
                 host.ip(None, "netns", "add", name)
             lines = stale.sweep(self.rid, d, host)
