@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 
-from . import cli, meta, rep, results, runner, state, sweep, sysctl, topology, transports
+from . import (cli, meta, outfile, rep, results, runner, stale, state, sweep, topology,
+               transports)
 from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
@@ -95,20 +96,11 @@ class Run:
         self.rows = []
         self.summary = []
         self.failed = False
+        self.write_error = None     # the first outfile.WriteError, said once
 
     def _sweep_stale(self, st):
-        for rid, path, data in state.dead_runs():
-            if rid != st.run_id:
-                restored = sysctl.restore_dead(data)
-                if restored:
-                    err("restored sysctls a dead run changed: " + ", ".join(restored))
-                state.reap_dead_run(path, data)
-        if os.geteuid() == 0:
-            removed = topology.sweep_stale(
-                transports.PREFIX, lambda rid: rid == st.run_id or state.is_alive(rid))
-            if removed:
-                err(f"removed {len(removed)} objects left by dead runs: "
-                    + ", ".join(removed))
+        for line in stale.sweep(st.run_id):
+            err(line)
 
     def execute(self):
         try:
@@ -136,13 +128,27 @@ class Run:
             code = e.code
             err(f"interrupted ({e}); cleaned up; finished rows are in "
                 f"{os.path.join(self.out, 'results.csv')}")
+        except outfile.WriteError as e:
+            code = EXIT_FAIL
+            self._write_failed(e)
         finally:
-            self._finish(code)
-        if code in (EXIT_OK, EXIT_FAIL) and self.progress is not None:
+            if not self._finish(code) and code == EXIT_OK:
+                code = EXIT_FAIL
+        if code in (EXIT_OK, EXIT_FAIL) and self.progress is not None \
+                and self.write_error is None:
             self.progress.final(self.summary, self.out, time.monotonic() - t_start)
             if self.cfg.plots:
                 self._plots()
         return code
+
+    def _write_failed(self, e):
+        """Say once that the run directory refused a write (a full disk
+        refuses every write after the first)."""
+        if self.write_error is None:
+            self.write_error = e
+            kept = (f"; results.csv keeps its {len(self.rows)} complete rows"
+                    if os.path.exists(os.path.join(self.out, "results.csv")) else "")
+            err(f"{e}{kept}; cleaned up")
 
     def _run(self, stack, st):
         """Set up, measure every rep, write as it goes; each thing made is
@@ -223,16 +229,22 @@ class Run:
 
     def _finish(self, code):
         """However the run ends: no more signals, summary.csv of every row,
-        meta.json with the end time and exit status."""
+        meta.json with the end time and exit status. False when the run
+        directory refuses them."""
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if self.rows:
-            self.summary = results.summarize(self.rows)
-            results.write_summary(os.path.join(self.out, "summary.csv"), self.summary)
-        if self.meta is not None:
-            self.meta["finished_utc"] = meta.utc_now()
-            self.meta["exit_status"] = code
-            meta.write(os.path.join(self.out, "meta.json"), self.meta)
+        try:
+            if self.rows:
+                self.summary = results.summarize(self.rows)
+                results.write_summary(os.path.join(self.out, "summary.csv"), self.summary)
+            if self.meta is not None:
+                self.meta["finished_utc"] = meta.utc_now()
+                self.meta["exit_status"] = code
+                meta.write(os.path.join(self.out, "meta.json"), self.meta)
+        except outfile.WriteError as e:
+            self._write_failed(e)
+            return False
+        return True
 
     def _close_topology(self, topo):
         for e in topo.close():

@@ -16,6 +16,8 @@ import platform
 import socket
 import subprocess
 
+from . import outfile
+
 SCHEMA_VERSION = 3          # 2: paths, loss_ratio; 3: counters, mtu list (CHANGELOG.md)
 
 SYSCTLS = ["net.core.rmem_max", "net.core.wmem_max", "net.core.rmem_default",
@@ -140,8 +142,9 @@ def capture(run_id, argv, settings, repo, binary, out_dir):
 
 
 def write(path, meta):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
+    """meta.json whole, atomically; outfile.WriteError names the file when
+    the disk refuses it."""
+    def fill(f):
         json.dump(meta, f, indent=2, sort_keys=False)
         f.write("\n")
-    os.replace(tmp, path)
+    outfile.replace(path, fill)

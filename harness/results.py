@@ -10,11 +10,12 @@ Empty cells are empty strings, never 0, so plots show gaps on purpose.
 
 import collections
 import csv
+import io
 import json
 import math
 import os
 
-from . import counters, stats
+from . import counters, outfile, stats
 
 SCHEMA_VERSION = 3          # 2: loss_ratio; 3: kernel counters (CHANGELOG.md)
 
@@ -102,23 +103,26 @@ def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_share
 
 
 class RepWriter:
-    """Appends rows to results.csv, header first, flushed after each row."""
+    """Appends rows to results.csv, header first, each row in one write as
+    it ends; a row the disk refuses is cut off again, so the file always
+    ends after a complete row (outfile.Appender). WriteError names the file."""
 
     def __init__(self, path):
         self.path = path
-        new = not os.path.exists(path) or os.path.getsize(path) == 0
-        self.f = open(path, "a", newline="")
-        self.w = csv.DictWriter(self.f, fieldnames=COLUMNS, lineterminator="\n")
-        if new:
-            self.w.writeheader()
-            self.f.flush()
+        self.out = outfile.Appender(path)
+        if self.out.size == 0:
+            self._append(lambda w: w.writeheader())
+
+    def _append(self, put):
+        buf = io.StringIO()
+        put(csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n"))
+        self.out.append(buf.getvalue().encode())
 
     def write(self, row):
-        self.w.writerow(row)
-        self.f.flush()
+        self._append(lambda w: w.writerow(row))
 
     def close(self):
-        self.f.close()
+        self.out.close()
 
 
 # ------------------------------------------------------------------ reader --
@@ -319,10 +323,10 @@ def summarize(rows):
 
 
 def write_summary(path, summary):
-    """Write summary.csv whole, atomically (a reader never sees half)."""
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as f:
+    """Write summary.csv whole, atomically (a reader never sees half);
+    outfile.WriteError names the file when the disk refuses it."""
+    def fill(f):
         w = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
         w.writeheader()
         w.writerows(summary)
-    os.replace(tmp, path)
+    outfile.replace(path, fill)

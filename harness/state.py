@@ -1,27 +1,73 @@
 """state - who owns which run id, so that a run killed with SIGKILL can be
 cleaned up by the next one, and two live runs never touch each other.
 
-Each run claims a short id (4 base36 characters: names like ipcp-k3x9-va fit
-IFNAMSIZ) by creating STATE_DIR/<id>.json exclusively, before it makes any
-object. The file holds the owner's PID and its start time (field 22 of
-/proc/PID/stat), so a PID reused by another process does not count as the
-owner; the PIDs of the servers it started (same check before any kill); and
-its private directory. A run is alive while its owner is.
+A live run holds an abstract Unix socket named by its id, NAME_FORMAT, bound
+in the network namespace the harness runs in (the host's). Abstract names
+are per network namespace, not per mount namespace or state directory, so
+every run on the host sees them; the kernel frees the name with the process,
+kill -9 included. That is what liveness means. Ids are claimed through the
+same name, so two runs with private state directories never share one.
 
-    st = RunState.claim()          # st.run_id == "k3x9"
-    st.add_pid(pid); st.release()  # release() at the very end
+Each run also keeps STATE_DIR/<id>.json (created exclusively, after the
+name): its PID and start time (field 22 of /proc/PID/stat), the PIDs of the
+servers it started (same check before any kill), its private directories,
+and the names of the objects it makes, recorded before each is made, so the
+next run removes exactly those after a kill -9. A run without root makes its
+namespaces in a user namespace that dies with it; its name only keeps its id
+unique and its state file from being reaped while it runs.
+
+    st = RunState.claim()          # st.run_id == "k3x9", \0ipcperf-run-k3x9 bound
+    st.add_pid(pid); st.add_name("ipcp-k3x9-va")
+    st.release()                   # at the very end
 """
 
+import errno
 import json
 import os
 import random
 import shutil
 import signal
-import string
+import socket
 import tempfile
 import time
 
-ALPHABET = string.ascii_lowercase + string.digits
+from .names import ID_ALPHABET, ID_LEN, PREFIX
+
+NAME_FORMAT = "ipcperf-run-{}"
+
+
+def _bind_name(run_id):
+    """Bind run_id's abstract name -> the socket, or None when a live process
+    holds it. The socket is not inherited by the programs the run starts."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        sock.bind(b"\0" + NAME_FORMAT.format(run_id).encode())
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            return None
+        raise
+    return sock
+
+
+def _take(run_id):
+    """run_id's name, bound now -> the socket; None when another process
+    holds it, or when it cannot be bound (then nobody can tell: count the id
+    as live and touch nothing of it)."""
+    try:
+        return _bind_name(run_id)
+    except OSError:
+        return None
+
+
+def held(run_id):
+    """True while some process holds run_id's name (a live run, or a sweep
+    removing what that id's dead run left)."""
+    sock = _take(run_id)
+    if sock is None:
+        return True
+    sock.close()
+    return False
 
 
 def state_dir():
@@ -58,27 +104,37 @@ def is_running(pid, start):
 
 
 class RunState:
-    def __init__(self, run_id, path, data):
+    def __init__(self, run_id, path, data, name_sock):
         self.run_id = run_id
         self.path = path
         self.data = data
+        self._name = name_sock      # held until release() or the process ends
 
     @classmethod
     def claim(cls, directory=None, tries=50):
+        """A run id no live run on the host holds (its name bound first, so
+        runs with other state directories cannot take it too) whose state
+        file is new in directory."""
         directory = directory or state_dir()
         _ensure_dir(directory)
         pid = os.getpid()
-        data = {"pid": pid, "start": start_time(pid), "pids": [], "dirs": []}
+        data = {"pid": pid, "start": start_time(pid), "pids": [], "dirs": [], "names": []}
         for _ in range(tries):
-            rid = "".join(random.choice(ALPHABET) for _ in range(4))
+            rid = "".join(random.choice(ID_ALPHABET) for _ in range(ID_LEN))
+            sock = _bind_name(rid)
+            if sock is None:
+                continue
             path = os.path.join(directory, rid + ".json")
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                continue
+            except OSError as e:
+                sock.close()
+                if e.errno == errno.EEXIST:     # a dead run's, not swept yet
+                    continue
+                raise
             with os.fdopen(fd, "w") as f:
                 json.dump(data, f)
-            return cls(rid, path, data)
+            return cls(rid, path, data, sock)
         raise OSError(f"no free run id in {directory}")
 
     def _save(self):
@@ -99,11 +155,19 @@ class RunState:
         self.data["dirs"].append(path)
         self._save()
 
+    def add_name(self, name):
+        """Record an object name before the object is made: the next run
+        removes what a dead run recorded, and nothing else."""
+        if name not in self.data["names"]:
+            self.data["names"].append(name)
+            self._save()
+
     def release(self):
         try:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
+        self._name.close()
 
 
 def _load(path):
@@ -114,17 +178,22 @@ def _load(path):
         return None
 
 
-def is_alive(run_id, directory=None):
-    """True while the run that claimed run_id is running. A name without a
-    state file belongs to no live run (runs claim before they create)."""
+def _owner_running(run_id, directory):
+    """The state file's word: its owner (PID and start time) still runs.
+    Covers runs of a harness older than the abstract names."""
     data = _load(os.path.join(directory or state_dir(), run_id + ".json"))
-    if not isinstance(data, dict):
-        return False
-    return is_running(data.get("pid"), data.get("start"))
+    return isinstance(data, dict) and is_running(data.get("pid"), data.get("start"))
+
+
+def is_alive(run_id, directory=None):
+    """True while the run that claimed run_id is running: its name is held,
+    or its state file's owner runs. An id with neither belongs to no live
+    run (runs claim before they create)."""
+    return held(run_id) or _owner_running(run_id, directory)
 
 
 def dead_runs(directory=None):
-    """State files of runs whose owner is gone: [(run_id, path, data)]."""
+    """State files of runs that are gone: [(run_id, path, data)]."""
     directory = directory or state_dir()
     out = []
     try:
@@ -134,7 +203,7 @@ def dead_runs(directory=None):
     for name in sorted(names):
         if not name.endswith(".json"):
             continue
-        path = os.path.join(directory, name)
+        rid, path = name[:-5], os.path.join(directory, name)
         data = _load(path)
         if data is None:
             # a file being written (or garbage): judge it by age only
@@ -143,11 +212,51 @@ def dead_runs(directory=None):
                     continue
             except OSError:
                 continue
-            out.append((name[:-5], path, {}))
+            data = {}
+        elif is_running(data.get("pid"), data.get("start")):
             continue
-        if not is_running(data.get("pid"), data.get("start")):
-            out.append((name[:-5], path, data))
+        if not held(rid):
+            out.append((rid, path, data))
     return out
+
+
+class Holds:
+    """is_alive for a sweep. An id found dead is held (its name bound) by
+    the sweeper until close(), so no new run can claim it while what its
+    dead run left is removed.
+
+        with Holds(own_id) as alive:
+            if not alive("k3x9"): ...      # k3x9 is dead and now ours
+    """
+
+    def __init__(self, own_id, directory=None):
+        self.own_id, self.directory = own_id, directory
+        self.judged, self.socks = {}, []
+
+    def __call__(self, run_id):
+        if run_id not in self.judged:
+            self.judged[run_id] = self._judge(run_id)
+        return self.judged[run_id]
+
+    def _judge(self, run_id):
+        if run_id == self.own_id:
+            return True
+        sock = _take(run_id)
+        if sock is None:
+            return True
+        self.socks.append(sock)
+        return _owner_running(run_id, self.directory)
+
+    def close(self):
+        for sock in self.socks:
+            sock.close()
+        self.socks = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def reap_dead_run(path, data):
@@ -160,7 +269,7 @@ def reap_dead_run(path, data):
             except OSError:
                 pass
     for d in data.get("dirs", []):
-        if os.path.basename(d).startswith("ipcp-"):
+        if os.path.basename(d).startswith(PREFIX):
             shutil.rmtree(d, ignore_errors=True)
     try:
         os.unlink(path)

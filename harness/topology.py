@@ -12,15 +12,14 @@ It knows nothing of benchmarks.
 
 A Host says where commands run: the machine itself (as root), or a user
 namespace held open by a helper process (UserNamespace) for users without
-root, entered with nsenter. sweep_stale() removes objects named
-PREFIX<id>-... (namespaces, host links, host nftables tables) whose owning
-run is no longer alive. path() describes the way a packet takes from a
+root, entered with nsenter. sweep_stale() removes the namespaces, host
+links and host nftables tables that dead runs recorded making, and leaves
+every other name alone. path() describes the way a packet takes from a
 namespace to an address, for meta.json.
 """
 
 import json
 import os
-import re
 import select
 import subprocess
 import time
@@ -384,36 +383,43 @@ def list_named(prefix, host=None):
     return found
 
 
-def sweep_stale(prefix, is_alive, host=None):
-    """Remove namespaces, host links and host nftables tables named
-    PREFIX<id>-... whose run id is not alive (is_alive(id) is False).
-    Returns the names removed; objects of live runs and names of another
-    shape are left alone."""
+def label(kind, name):
+    """How a list_named entry is named in messages: 'netns ipcp-k3x9-va',
+    'link ipcp-k3x9-nb', 'nft table ip ipcp-k3x9-nat'."""
+    return f"nft table {name}" if kind == "nft" else f"{kind} {name}"
+
+
+def remove_named(kind, name, host=None):
+    """Remove one object list_named found; True when this removed it."""
     host = host or Host()
-    removed = []
-    pat = re.compile(re.escape(prefix) + r"([a-z0-9]+)-")
-    alive = {}
+    if kind == "nft":
+        family, table = name.split()
+        try:
+            nft.delete(host.prefix, family, table)
+        except TopologyError:
+            return False
+        return True
+    what = "netns" if kind == "netns" else "link"
+    return host.ip(None, what, "del", name, check=False).returncode == 0
+
+
+def sweep_stale(prefix, is_alive, host=None, *, run_of, recorded):
+    """Remove the namespaces, host links and host nftables tables with
+    names starting with prefix that dead runs made. run_of(name) -> the run
+    id a name carries, None for a name without one; is_alive(rid);
+    recorded(rid, name) -> True when name is one the caller makes and dead
+    run rid recorded making it. Returns (removed, left) as labels: what was
+    removed, and what was left alone for want of such a record. Objects of
+    live runs are in neither."""
+    host = host or Host()
+    removed, left = [], []
     for kind, name in list_named(prefix, host):
-        m = pat.match(name.split()[-1])
-        if not m:
+        bare = name.split()[-1]
+        rid = run_of(bare)
+        if rid is not None and is_alive(rid):
             continue
-        rid = m.group(1)
-        if rid not in alive:
-            alive[rid] = is_alive(rid)
-        if alive[rid]:
-            continue
-        if kind == "nft":
-            family, table = name.split()
-            try:
-                nft.delete(host.prefix, family, table)
-                ok = True
-            except TopologyError:
-                ok = False
-            name = f"nft table {name}"
-        elif kind == "netns":
-            ok = host.ip(None, "netns", "del", name, check=False).returncode == 0
-        else:
-            ok = host.ip(None, "link", "del", name, check=False).returncode == 0
-        if ok:
-            removed.append(name)
-    return removed
+        if rid is None or not recorded(rid, bare):
+            left.append(label(kind, name))
+        elif remove_named(kind, name, host):
+            removed.append(label(kind, name))
+    return removed, left

@@ -27,7 +27,7 @@ import dataclasses
 import os
 import socket as socketlib
 
-from . import nft, runner, sysctl, topology
+from . import names, nft, runner, sysctl, topology
 
 NAMES = ("uds", "uds-dgram", "uds-seqpacket", "pipe", "shm", "lo", "netns-lo",
          "hostip", "tcp6", "udp", "veth", "nat", "bridge", "vxlan", "macvlan", "ipvlan")
@@ -36,7 +36,7 @@ SOCKET = {"uds": "unix-stream", "uds-dgram": "unix-dgram",
           "lo": "tcp", "netns-lo": "tcp", "hostip": "tcp", "tcp6": "tcp", "udp": "udp",
           "veth": "tcp", "nat": "tcp", "bridge": "tcp", "vxlan": "tcp",
           "macvlan": "tcp", "ipvlan": "tcp"}
-PREFIX = "ipcp-"
+PREFIX = names.PREFIX      # the registry is harness/names.py; kept for callers
 # socket kinds addressed by a path in the run's private directory
 PATH_SOCKETS = {"unix-stream": ".sock", "unix-dgram": ".sock", "unix-seqpacket": ".sock",
                 "pipe": "", "shm": ".sock"}
@@ -149,12 +149,18 @@ class Context:
         self.root = root              # Topology on the machine itself
         self._netns_host = netns_host  # callable -> Topology for namespaces
         self._netns = None
-        self.state = state            # state.RunState: host sysctls are recorded there
+        self.state = state            # state.RunState: records host sysctls and object names
         self.sockets = sockets        # socket kinds of the binary (None: unknown)
         self._sysctls = None
 
     def name(self, suffix):
-        return f"{PREFIX}{self.run_id}-{suffix}"
+        """The name of one object of this run (suffix: names.SUFFIXES),
+        recorded in the run's state before the object is made, so that
+        after a kill -9 the next run removes it and nothing else."""
+        name = names.make(self.run_id, suffix)
+        if self.state is not None:
+            self.state.add_name(name)
+        return name
 
     def netns_topology(self):
         self._netns = self._netns_host()

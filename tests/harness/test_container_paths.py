@@ -112,8 +112,7 @@ class TestSysctlRecords(unittest.TestCase):
     def test_dead_run_restored(self):
         a = state.RunState.claim(self.sdir)
         sysctl.Sysctls(a).hold(FORWARD, "1")
-        a.data.update(pid=os.getpid(), start="1")     # its owner is gone
-        a._save()
+        util.pretend_dead(a)                          # its owner is gone
         dead = state.dead_runs(self.sdir)
         self.assertEqual([r for r, _, _ in dead], [a.run_id])
         self.assertEqual(sysctl.restore_dead(dead[0][2], self.sdir), [f"{FORWARD}=0"])

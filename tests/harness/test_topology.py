@@ -7,8 +7,8 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import state, topology
-from tests.harness.util import leftovers, needs_root
+from harness import names, stale, state, topology, transports
+from tests.harness.util import World, leftovers, needs_root, pretend_dead
 
 
 class TestState(unittest.TestCase):
@@ -32,6 +32,42 @@ class TestState(unittest.TestCase):
     def test_start_time(self):
         self.assertIsNotNone(state.start_time(os.getpid()))
         self.assertIsNone(state.start_time(2 ** 22 + 12345))
+
+
+class TestNames(unittest.TestCase):
+    """One registry of the names a run makes, for making and for matching."""
+
+    def test_owner_matches_only_whole_project_names(self):
+        self.assertEqual(names.owner("ipcp-k3x9-va"), "k3x9")
+        self.assertEqual(names.owner("ipcp-k3x9-nat"), "k3x9")
+        for other in ("ipcp-mine-keep", "ipcp-k3x9-keep", "ipcp-k3x9-va-x", "ipcp-k3x9-",
+                      "ipcp-K3X9-va", "ipcp-k3x-va", "ipcp-k3x99-va", "xipcp-k3x9-va"):
+            self.assertIsNone(names.owner(other), other)
+
+    def test_run_of_reads_the_id_of_any_suffix(self):
+        self.assertEqual(names.run_of("ipcp-k3x9-keep"), "k3x9")
+        self.assertEqual(names.run_of("ipcp-k3x9-va"), "k3x9")
+        self.assertIsNone(names.run_of("ipcp-mine"))
+        self.assertIsNone(names.run_of("ipcp-k3x99-va"))
+
+    def test_every_name_fits_a_link_and_is_recognised(self):
+        for suffix in names.SUFFIXES:
+            name = names.make("k3x9", suffix)
+            self.assertLessEqual(len(name), 15, name)        # IFNAMSIZ - 1
+            self.assertEqual(names.owner(name), "k3x9")
+
+    def test_unregistered_suffix_is_refused(self):
+        with self.assertRaises(ValueError):
+            names.make("k3x9", "zz")
+
+    def test_context_records_before_making(self):
+        with tempfile.TemporaryDirectory() as d:
+            st = state.RunState.claim(d)
+            ctx = transports.Context(st.run_id, d, 1500, None, None, state=st)
+            name = ctx.name("va")
+            with open(st.path) as f:
+                self.assertEqual(json.load(f)["names"], [name])
+            st.release()
 
 
 @needs_root
@@ -60,25 +96,32 @@ class TestTopology(unittest.TestCase):
             self.assertEqual(sorted(leftovers(self.rid)), [a, b])     # not in host ns
         self.assertEqual(leftovers(self.rid), [])
 
-    def test_sweeper_removes_only_dead(self):
-        dead_st = state.RunState.claim()
-        dead_id = dead_st.run_id
-        dead_st.data.update(pid=os.getpid(), start="1")     # a PID reused since
-        dead_st._save()
-        mine, theirs = f"ipcp-{self.rid}-sw", f"ipcp-{dead_id}-sw"
-        host = topology.Host()
-        try:
-            host.ip(None, "netns", "add", mine)
-            host.ip(None, "netns", "add", theirs)
-            removed = topology.sweep_stale("ipcp-", state.is_alive)
-            self.assertIn(theirs, removed)
-            self.assertNotIn(mine, removed)
-            self.assertEqual(leftovers(dead_id), [])
-            self.assertEqual(leftovers(self.rid), [mine])
-        finally:
-            host.ip(None, "netns", "del", mine, check=False)
-            host.ip(None, "netns", "del", theirs, check=False)
-            dead_st.release()
+    def test_sweeper_removes_only_what_dead_runs_recorded(self):
+        """In a world of its own (objects there, state files in a temp dir):
+        a dead run's recorded namespace goes; a live run's (unmentioned,
+        whatever its suffix), a name its record lacks and a name not of the
+        project's shape stay."""
+        with tempfile.TemporaryDirectory() as d, World() as world:
+            live, dead = state.RunState.claim(d), state.RunState.claim(d)
+            mine, theirs = live.run_id, dead.run_id
+            for st in (live, dead):
+                st.add_name(names.make(st.run_id, "va"))
+            pretend_dead(dead)
+            host = topology.Host(world.prefix())
+            made = {f"ipcp-{mine}-va", f"ipcp-{mine}-pr",   # pr: a live run's probe
+                    f"ipcp-{theirs}-va", f"ipcp-{theirs}-vb", "ipcp-mine-keep"}
+            for name in made:
+                host.ip(None, "netns", "add", name)
+            lines = stale.sweep(self.rid, d, host)
+            self.assertEqual(world.names(), made - {f"ipcp-{theirs}-va"})
+            live.release()
+        self.assertEqual(lines[0], f"removed 1 objects left by dead runs: "
+                                   f"netns ipcp-{theirs}-va")
+        self.assertIn(f"netns ipcp-{theirs}-vb", lines[1])
+        self.assertIn("netns ipcp-mine-keep", lines[1])
+        self.assertNotIn(mine, " ".join(lines))
+        self.assertEqual(len(lines), 2, lines)
+        self.assertFalse(os.path.exists(dead.path))
 
 
 if __name__ == "__main__":

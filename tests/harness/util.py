@@ -117,19 +117,24 @@ def run_id(run_dir):
         return json.load(f)["run_id"]
 
 
-def leftovers(rid=None):
-    """Names of namespaces and links named ipcp-<rid>- (any run if rid is None)."""
-    prefix = f"ipcp-{rid}-" if rid else "ipcp-"
-    ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
-                        timeout=10).stdout.split()
-    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True,
-                           timeout=10).stdout.splitlines()
+def named(prefix, where=()):
+    """Names of namespaces and links that start with prefix; where: an argv
+    prefix that runs `ip` elsewhere (World.prefix())."""
+    ns = subprocess.run(list(where) + ["ip", "netns", "list"], capture_output=True,
+                        text=True, timeout=10).stdout.split()
+    links = subprocess.run(list(where) + ["ip", "-o", "link"], capture_output=True,
+                           text=True, timeout=10).stdout.splitlines()
     names = [w for w in ns if w.startswith(prefix)]
     for line in links:
         name = line.split(":")[1].strip().split("@")[0] if ":" in line else ""
         if name.startswith(prefix):
             names.append(name)
     return names
+
+
+def leftovers(rid=None):
+    """Names of namespaces and links named ipcp-<rid>- (any run if rid is None)."""
+    return named(f"ipcp-{rid}-" if rid else "ipcp-")
 
 
 class TempDirCase(unittest.TestCase):
@@ -142,3 +147,63 @@ class TempDirCase(unittest.TestCase):
 
     def out(self, name="run"):
         return os.path.join(self.tmp, name)
+
+
+def pretend_dead(st):
+    """Make a state.RunState of this process look like a run killed with
+    -9: its name freed, its state file naming an owner that no longer runs."""
+    st._name.close()
+    st.data.update(pid=os.getpid(), start="1")     # this PID, another start: reused
+    st._save()
+
+
+class World:
+    """A world of its own for a test, as root: a new mount and network
+    namespace with a fresh tmpfs over /run (its own /run/ipcperf and
+    /run/netns) and lo up, held open by a helper until close(). Commands
+    enter it through prefix(). Nothing made there can touch, or be touched
+    by, the other runs on this machine, and it all goes with the world."""
+
+    SCRIPT = ("mount -t tmpfs ipcperf-test /run && mkdir /run/ipcperf && ip link set lo up "
+              "&& echo ready && exec cat >/dev/null")
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(["unshare", "--mount", "--net", "--propagation",
+                                      "private", "sh", "-c", self.SCRIPT],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            self.close()
+            raise RuntimeError("cannot make a mount and network namespace for the test")
+        return self
+
+    def prefix(self, private_state=False):
+        """argv prefix that runs a command in the world; private_state: in a
+        mount namespace of its own with an empty /run/ipcperf (as a CI job
+        in a container on the host's network has)."""
+        p = ["nsenter", "-t", str(self.proc.pid), "-m", "-n"]
+        if private_state:
+            p += ["unshare", "--mount", "sh", "-c",
+                  'mount -t tmpfs ipcperf-state /run/ipcperf && exec "$@"', "sh"]
+        return p
+
+    def run(self, argv, timeout=120, private_state=False):
+        return subprocess.run(self.prefix(private_state) + list(argv), capture_output=True,
+                              text=True, timeout=timeout, env=env(),
+                              stdin=subprocess.DEVNULL)
+
+    def start(self, argv, private_state=False):
+        return subprocess.Popen(self.prefix(private_state) + list(argv),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env(), stdin=subprocess.DEVNULL)
+
+    def names(self):
+        """Network namespaces and links of the world named ipcp-..."""
+        return set(named("ipcp-", self.prefix()))
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+
+    def __exit__(self, *exc):
+        self.close()
