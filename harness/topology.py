@@ -13,7 +13,7 @@ It knows nothing of benchmarks.
 A Host says where commands run: the machine itself (as root), or a user
 namespace held open by a helper process (UserNamespace) for users without
 root, entered with nsenter. sweep_stale() removes the namespaces, host
-links and host nftables tables that dead runs recorded making, and leaves
+links and host nftables tables that dead runs made, and leaves
 every other name alone. path() describes the way a packet takes from a
 namespace to an address, for meta.json.
 """
@@ -408,9 +408,8 @@ def sweep_stale(prefix, is_alive, host=None, *, run_of, recorded):
     names starting with prefix that dead runs made. run_of(name) -> the run
     id a name carries, None for a name without one; is_alive(rid);
     recorded(rid, name) -> True when name is one the caller makes and dead
-    run rid recorded making it. Returns (removed, left) as labels: what was
-    removed, and what was left alone for want of such a record. Objects of
-    live runs are in neither."""
+    run rid made it. Returns (removed, left) as labels: what was removed,
+    and what was left alone. Objects of live runs are in neither."""
     host = host or Host()
     removed, left = [], []
     for kind, name in list_named(prefix, host):

@@ -115,7 +115,7 @@ class TestTopology(unittest.TestCase):
             lines = stale.sweep(self.rid, d, host)
             self.assertEqual(world.names(), made - {f"ipcp-{theirs}-va"})
             live.release()
-        self.assertEqual(lines[0], f"removed 1 objects left by dead runs: "
+        self.assertEqual(lines[0], f"removed 1 object left by dead runs: "
                                    f"netns ipcp-{theirs}-va")
         self.assertIn(f"netns ipcp-{theirs}-vb", lines[1])
         self.assertIn("netns ipcp-mine-keep", lines[1])
