@@ -72,7 +72,7 @@ do.
     >>> holm([0.01, 0.04, 0.03, 0.005])
     [0.03, 0.06, 0.06, 0.02]
     >>> change_points([10, 10.2, 9.9, 10.1, 10, 9.8, 12, 12.1, 11.9, 12.2, 12, 11.8])
-    [ChangePoint(index=6, p=0.005)]
+    [ChangePoint(index=6, p=0.0025)]
 """
 
 import functools
@@ -391,6 +391,15 @@ def smallest_signed_rank_p(n):
     return min(1.0, 2 / 2 ** n) if n else 1.0
 
 
+def pairs_needed(tests, alpha):
+    """The fewest pairs whose smallest p survives Holm over this many tests
+    at alpha: 2/2^n <= alpha/tests. 8 tests at 0.05: 9 pairs; 50: 11."""
+    n = 1
+    while smallest_signed_rank_p(n) > alpha / max(1, tests):
+        n += 1
+    return n
+
+
 def _walsh_rank(n, conf):
     """The rank k of the interval [W(k), W(M+1-k)] of the M = n(n+1)/2 Walsh
     averages: the largest k with P(T <= k-1) <= (1-conf)/2 (exact to
@@ -478,7 +487,7 @@ def benjamini_hochberg(ps):
 # than their reps say: each run's median is one draw of the machine's state.
 # NEW is judged against the spread of the base runs' medians.
 
-Spread = namedtuple("Spread", "ratio low high level k p")
+Spread = namedtuple("Spread", "ratio low high level k p base sd")
 
 
 def _betacf(a, b, x):
@@ -542,8 +551,8 @@ def spread_ratio(base, new, conf=0.95):
     runs' own spread s with the prediction-interval t test, t = d /
     (s sqrt(1 + 1/k)) on k - 1 degrees of freedom: what a new run of the
     same machine would do. ratio is exp(d), new over the base runs'
-    geometric mean, and [low, high] its interval at level conf (parametric:
-    normal between-run spread). Chosen because with 3 to 5 base runs no
+    geometric mean (base), [low, high] its interval at level conf
+    (parametric: normal between-run spread), sd the spread s itself. Chosen because with 3 to 5 base runs no
     distribution-free test can judge at all (the rank of a new run among
     k + 1 gives p >= 2/(k+1): 0.5 for k = 3), while this one widens itself
     by t on k - 1 degrees of freedom when the base runs are few."""
@@ -559,7 +568,7 @@ def spread_ratio(base, new, conf=0.95):
     se = sd * math.sqrt(1 + 1 / k)
     half = t_quantile(1 - (1 - conf) / 2, k - 1) * se
     return Spread(math.exp(d), math.exp(d - half), math.exp(d + half), conf, k,
-                  t_two_sided_p(d / se, k - 1))
+                  t_two_sided_p(d / se, k - 1), math.exp(mean), sd)
 
 
 # ---------------------------------------------------------- change points --
@@ -573,7 +582,6 @@ ChangePoint = namedtuple("ChangePoint", "index p")
 # a slow regime of the machine is not a change point); hence a series needs
 # 2 x CP_MIN_SIZE runs, and about 8 before a step can reach p <= 0.05.
 CP_MIN_SIZE = 3
-CP_PERMUTATIONS = 199       # p in steps of 1/200
 CP_ALPHA = 0.05
 CP_SEED = 1                 # the permutations are drawn alike on every call
 
@@ -649,11 +657,29 @@ def _permutation_p(xs, segments, observed, rng, alpha, permutations, min_size):
     return (hits + 1) / (permutations + 1)
 
 
-def change_points(xs, alpha=CP_ALPHA, min_size=CP_MIN_SIZE,
-                  permutations=CP_PERMUTATIONS, seed=CP_SEED):
+def permutations_for(alpha):
+    """Enough permutations that p can fall well below alpha (20 steps of
+    1/(R+1) under it): 399 at 0.05, 3199 at 0.05/8. A series without a
+    change stops after a few dozen (see _permutation_p)."""
+    return max(199, math.ceil(20 / alpha) - 1)
+
+
+def runs_per_level_needed(alpha):
+    """How many runs each side of a clean step must have before the
+    permutation test can reach alpha: 2 / C(2h, h) <= alpha (h = 4 at
+    0.05, 6 at 0.05/8)."""
+    h = CP_MIN_SIZE
+    while 2 / math.comb(2 * h, h) > alpha:
+        h += 1
+    return h
+
+
+def change_points(xs, alpha=CP_ALPHA, min_size=CP_MIN_SIZE, permutations=None,
+                  seed=CP_SEED):
     """The change points of a series -> [ChangePoint], index the first value
     of each new level, in order; [] when the series is too short for a
     split (2 x min_size) or no split is significant at alpha."""
+    permutations = permutations or permutations_for(alpha)
     rng = random.Random(seed)
     segments, found = [(0, len(xs))], []
     while True:

@@ -66,7 +66,10 @@ class TestVerdicts(FixtureCase):
         self.assertEqual(len(v), len(runs.BASE))
         self.assertEqual(set(v.values()), {"unchanged"})
         self.assertIn("8 unchanged", out)
-        self.assertEqual(err, "")
+        # (was: no warning at all) one base run now says what it cannot see
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertTrue(err.startswith("compare: warning: one base run cannot see drift "
+                                       "between runs"), err)
 
     def test_same_directory_twice(self):
         base = self.run_dir("base", runs.scenario())
@@ -313,7 +316,9 @@ class TestBadInput(FixtureCase):
         self.assertBad(self.base, self.new, "--alpha", "2", says="bad --alpha")
         self.assertBad(self.base, self.new, "--metric", "speed", says="unknown metric 'speed'")
         self.assertBad(self.base, self.new, "--format", "html", says="invalid choice")
-        self.assertBad(self.base, says="required")
+        # (was: says="required") one run alone is now the A/B form
+        self.assertBad(self.base, says="is not an A/B run")
+        self.assertBad(says="required")
 
     def test_threshold_with_percent_sign(self):
         code, _, _ = run_main(self.base, self.new, "--threshold", "15%")

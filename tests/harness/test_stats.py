@@ -389,6 +389,8 @@ class TestSpread(unittest.TestCase):
         self.assertAlmostEqual(r.low, math.exp(-0.5 - half), places=5)
         self.assertAlmostEqual(r.high, math.exp(-0.5 + half), places=5)
         self.assertEqual((r.k, r.level), (3, 0.95))
+        self.assertAlmostEqual(r.base, 100)
+        self.assertAlmostEqual(r.sd, 0.1)
 
     def test_no_spread(self):
         self.assertIsNone(stats.spread_ratio([5, 5, 5], 4))
@@ -427,6 +429,13 @@ class TestChangePoints(unittest.TestCase):
         # arrangements are as extreme: p >= 0.1)
         self.assertEqual(stats.change_points([0, 0, 1, 1]), [])
         self.assertEqual(stats.change_points([0, 0, 0, 1, 1, 1]), [])
+
+    def test_what_the_test_can_see(self):
+        # 2 / C(8, 4) = 0.029 <= 0.05 < 2 / C(6, 3) = 0.1: 4 runs a level;
+        # at 0.05/8: 2 / C(10, 5) = 0.0079 > 0.00625 >= 2 / C(12, 6) = 0.0022
+        self.assertEqual(stats.runs_per_level_needed(0.05), 4)
+        self.assertEqual(stats.runs_per_level_needed(0.05 / 8), 6)
+        self.assertEqual(stats.permutations_for(0.05), 399)
 
     def test_deterministic(self):
         series = [0, 0.1, 0, 0.1, 1, 1.1, 1, 1.1]
