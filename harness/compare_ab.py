@@ -132,6 +132,8 @@ def compare_arms(run, metrics, threshold, alpha, base_arm="A"):
             (arm, p), = arms.items()
             row = Row(key, p.primary)
             row.verdict = f"only in {arm}"
+            med = stats.median(p.values(p.primary)) if p.values(p.primary) else None
+            row.base, row.new = (med, None) if arm == base_arm else (None, med)
             rows.append(row)
             continue
         rows += _point_rows(key, arms[base_arm], arms[other(base_arm)], base_arm, metrics)
