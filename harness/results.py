@@ -51,6 +51,10 @@ PointKey = collections.namedtuple("PointKey", POINT_KEY)
 # The columns each schema_version added (CHANGELOG.md); a file of version v
 # has those of every version up to v, and columns are never removed. A bump
 # of SCHEMA_VERSION adds its entry here, or its files are refused.
+# canary.csv (schema 4): one fixed reference point re-measured through the
+# run, t_s seconds after it started
+CANARY_COLUMNS = ["schema_version", "run_id", "seq", "t_s", "transport", "mode",
+                  "size_bytes", "status", "primary_metric", "value"]
 # summary.csv's per-point interference and precision (schema 4)
 PRECISION_COLUMNS = ["reps_interfered", "precision_pct", "precision_target_pct",
                      "precision_met"]

@@ -189,6 +189,14 @@ class SmallRun(DrawnFixture, FigureChecks, unittest.TestCase):
         self.assertAlmostEqual(float(row["ratio_ci_high"]), max(a) / min(b))
         self.assertEqual({r["series"] for r in rows}, {"uds", "veth"})     # not the baseline
 
+    def test_schema_3_run_draws_as_before(self):
+        # no canary.csv, no interference or precision columns: nothing of
+        # schema 4 appears (test_schema4.py draws the same run with them)
+        self.assertFalse(os.path.exists(os.path.join(self.rundir, "canary.png")))
+        for text in ("canary", "Caveat", "### Precision", "### Interference", "### Drift",
+                     "A/B run"):
+            self.assertNotIn(text, self.report)
+
     def test_report_sections(self):
         for s in ("## Findings", "## Figures", "## Summary", "## Machine", "## Method",
                   "Intel(R) Xeon(R) CPU E5-2690 v4 @ 2.60GHz", "6.1.0-18-amd64",
