@@ -14,8 +14,9 @@ the threshold AND a two-sided Mann-Whitney U test on the two runs' ok reps
 gives p < alpha; beyond the threshold without significance it is "noisy";
 within it, "unchanged". Points in one run only are listed ("only in base",
 "only in new"); points whose status is not ok are listed with that status.
-Other comparisons (paired A/B runs, several base runs) are verdicts too
-and belong here, beside compare(), with their statistics in stats.py.
+The other forms build on this module's loading, Row and judge():
+compare_ab.py (an A/B run, paired), compare_runs.py (several base runs) and
+compare_history.py (--history); their statistics are in stats.py.
 
 The test is harness/stats.py's mann_whitney_u (exact up to 60 values in
 all). With 5 reps a side the smallest two-sided p is 2/252 = 0.008; with 2
@@ -23,7 +24,7 @@ all). With 5 reps a side the smallest two-sided p is 2/252 = 0.008; with 2
 and compare says so.
 
 Reads results.csv (the reps) and summary.csv (the points and their status)
-of each run, schema_version 1 to 3 (results/README.md, CHANGELOG.md);
+of each run, schema_version 1 to 4 (results/README.md, CHANGELOG.md);
 meta.json, when present, only for context lines and for warnings about
 settings that differ. Warnings go to stderr (and under the Markdown table).
 """
