@@ -55,6 +55,17 @@ class FixtureCase(unittest.TestCase):
     def run_dir(self, name, points, **kw):
         return runs.write_run(os.path.join(self.tmp, name), points, run_id=name, **kw)
 
+    def assertBad(self, *argv, says):
+        """Exit 2 with one line on stderr that says it, never a traceback."""
+        code, out, err = run_main(*argv)
+        self.assertEqual(code, 2, out + err)
+        self.assertEqual(out, "")
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn(says, err)
+        self.assertNotIn("Traceback", err)
+        self.assertIn("--help", err)
+        return err
+
 
 class TestVerdicts(FixtureCase):
     def test_identical_runs(self):
@@ -213,16 +224,6 @@ class TestBadInput(FixtureCase):
         super().setUp()
         self.base = self.run_dir("base", runs.scenario())
         self.new = self.run_dir("new", runs.scenario())
-
-    def assertBad(self, *argv, says):
-        code, out, err = run_main(*argv)
-        self.assertEqual(code, 2, out + err)
-        self.assertEqual(out, "")
-        self.assertEqual(len(err.splitlines()), 1, err)
-        self.assertIn(says, err)
-        self.assertNotIn("Traceback", err)
-        self.assertIn("--help", err)
-        return err
 
     def edit(self, name, fn):
         path = os.path.join(self.new, name)

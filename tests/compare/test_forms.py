@@ -242,15 +242,7 @@ class TestHistory(FixtureCase):
 
 
 class TestFormsBadInput(ABCase):
-    """Exit 2 with one line on stderr, never a traceback."""
-
-    def assertBad(self, *argv, says):
-        code, out, err = run_main(*argv)
-        self.assertEqual(code, 2, out + err)
-        self.assertEqual(out, "")
-        self.assertEqual(len(err.splitlines()), 1, err)
-        self.assertIn(says, err)
-        self.assertNotIn("Traceback", err)
+    """Exit 2 with one line on stderr, never a traceback (assertBad)."""
 
     def test_plain_run_alone(self):
         self.assertBad(self.run_dir("plain", runs.scenario()), says="is not an A/B run")

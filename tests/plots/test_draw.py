@@ -61,8 +61,13 @@ class DrawnFixture:
     DRAW_ARGS = ()
 
     @classmethod
+    def prepare(cls, run_dir):
+        """What a class does to its copy of the fixture before drawing it."""
+
+    @classmethod
     def setUpClass(cls):
         cls.tmp, cls.rundir = copy_fixture(cls.FIXTURE)
+        cls.prepare(cls.rundir)
         cls.proc = run_draw(cls.rundir, *cls.DRAW_ARGS)
         with open(os.path.join(cls.rundir, "report.md")) as f:
             cls.report = f.read()

@@ -13,8 +13,8 @@ import tempfile
 import unittest
 
 from harness import results
-from tests.plots.test_draw import (FIXTURES, GNUPLOT, STYLE, gnuplot_table, read_csv,
-                                   run_draw, svg_text)
+from tests.plots.test_draw import (FIXTURES, GNUPLOT, STYLE, DrawnFixture, gnuplot_table,
+                                   read_csv, run_draw, svg_text)
 
 UDS100 = ("uds", "throughput", "100")
 FLAGGED_REPS = ("1", "2")
@@ -66,20 +66,12 @@ def upgrade(run_dir, arm=""):
 
 
 @unittest.skipUnless(GNUPLOT, "gnuplot not installed")
-class Schema4Run(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="ipcperf-plots4-")
-        cls.rundir = os.path.join(cls.tmp, "run-small")
-        shutil.copytree(os.path.join(FIXTURES, "run-small"), cls.rundir)
-        upgrade(cls.rundir)
-        cls.proc = run_draw(cls.rundir)
-        with open(os.path.join(cls.rundir, "report.md")) as f:
-            cls.report = f.read()
+class Schema4Run(DrawnFixture, unittest.TestCase):
+    FIXTURE = "run-small"
 
     @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp)
+    def prepare(cls, run_dir):
+        upgrade(run_dir)
 
     def test_draws_quietly(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
