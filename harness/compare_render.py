@@ -1,6 +1,9 @@
-"""compare_render - what scripts/compare prints of an Outcome (harness/
-compare.py's verdicts): the terminal table, or a Markdown table for a pull
-request; numbers and point labels in harness/wording.py's words.
+"""compare_render - what scripts/compare prints: the terminal table or a
+Markdown table for a pull request, of two runs (an Outcome of harness/
+compare.py), of an A/B run (ABOutcome, compare_ab.py), of NEW against
+several base runs (RunsOutcome, compare_runs.py), and of --history
+(HistoryOutcome, compare_history.py); numbers and point labels in
+harness/wording.py's words.
 
     print(render_text(outcome), end="")
     # base: results/b (run bz0i, vm, kernel 6.18.44, git 13da5f4)
