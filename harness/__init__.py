@@ -12,6 +12,7 @@ directory. Entry point: ./run.sh (python3 -m harness). Modules:
 The analysis, which scripts/compare and plots/ import too:
 
   stats      every statistic              results     CSV schema: writer AND reader
-  wording    units and words              compare     verdicts of two runs
+  wording    units and words              compare     runs loaded, verdicts of two runs
+  compare_ab, compare_runs, compare_history   an A/B run, several base runs, history
   compare_render, compare_cli             scripts/compare's output and options
 """

@@ -14,8 +14,9 @@ the threshold AND a two-sided Mann-Whitney U test on the two runs' ok reps
 gives p < alpha; beyond the threshold without significance it is "noisy";
 within it, "unchanged". Points in one run only are listed ("only in base",
 "only in new"); points whose status is not ok are listed with that status.
-Other comparisons (paired A/B runs, several base runs) are verdicts too
-and belong here, beside compare(), with their statistics in stats.py.
+The other forms build on this module's loading, Row and judge():
+compare_ab.py (an A/B run, paired), compare_runs.py (several base runs) and
+compare_history.py (--history); their statistics are in stats.py.
 
 The test is harness/stats.py's mann_whitney_u (exact up to 60 values in
 all). With 5 reps a side the smallest two-sided p is 2/252 = 0.008; with 2
@@ -23,7 +24,7 @@ all). With 5 reps a side the smallest two-sided p is 2/252 = 0.008; with 2
 and compare says so.
 
 Reads results.csv (the reps) and summary.csv (the points and their status)
-of each run, schema_version 1 to 3 (results/README.md, CHANGELOG.md);
+of each run, schema_version 1 to 4 (results/README.md, CHANGELOG.md);
 meta.json, when present, only for context lines and for warnings about
 settings that differ. Warnings go to stderr (and under the Markdown table).
 """
@@ -45,6 +46,7 @@ SETTINGS_TO_MATCH = ("duration_s", "warmup_s", "mtu", "nodelay")
 MACHINE_TO_MATCH = ("cpu_model", "cpus")
 
 VERDICTS = ("regressed", "improved", "noisy", "unchanged")
+ARMS = ("A", "B")
 # What a comparison of two runs found, for compare_render.
 Outcome = collections.namedtuple("Outcome", "base new rows threshold alpha notes")
 
@@ -82,6 +84,17 @@ class Point:
     def ok_reps(self):
         return sum(1 for r in self.reps if r["status"] == "ok")
 
+    def by_rep(self, metric):
+        """{rep number: rep} of the ok reps that have the metric (an A/B
+        run's pairs are matched on it)."""
+        return {r["rep"]: r for r in self.reps
+                if r["status"] == "ok" and r[metric] is not None}
+
+    def summary_number(self, column):
+        """A summary.csv cell as a number (None when empty or absent: older
+        schemas)."""
+        return results.number(self.summary.get(column))
+
 
 class Run:
     def __init__(self, name, summary_path, results_path):
@@ -93,6 +106,16 @@ class Run:
         self.run_id = None
         self.meta = None
         self.meta_error = None
+
+    @property
+    def arms(self):
+        """The arms of the run's points: [''] for a plain run, ['A', 'B'] for
+        an A/B run (./run.sh --ab)."""
+        return sorted({k.arm for k in self.points})
+
+    @property
+    def is_ab(self):
+        return any(self.arms)
 
 
 def resolve(path):
@@ -134,6 +157,9 @@ def _key(path, line, row):
     for k in ("transport", "io", "cpus", "mode"):
         if not row[k].strip():
             raise InputError(f"{path} line {line}: empty {k}")
+    if (row.get("arm") or "").strip() not in ARMS + ("",):
+        raise InputError(f"{path} line {line}: arm '{row['arm'].strip()}' (expected "
+                         f"{' or '.join(ARMS)}, or empty)")
     return results.point_key(row)
 
 
@@ -172,6 +198,14 @@ def _add_points(run, rows):
     run.run_id = sorted({row["run_id"] for _, row in rows})[0]
 
 
+def _rep_number(path, line, row):
+    try:
+        return int(row["rep"])
+    except ValueError:
+        raise InputError(f"{path} line {line}: rep '{row['rep']}' is not an "
+                         "integer") from None
+
+
 def _add_reps(run, rows, run_ids):
     """results.csv rows -> the reps of run.points, each checked."""
     path = run.results_path
@@ -188,7 +222,8 @@ def _add_reps(run, rows, run_ids):
         if point is None:
             raise InputError(f"{path} line {line}: point {point_label(key)} is "
                              f"not in {run.summary_path}: files of different runs?")
-        rep = {"status": row["status"]}
+        rep = {"status": row["status"], "rep": _rep_number(path, line, row),
+               "interfered": (row.get("interfered") or "").strip() == "1"}
         for m in METRICS:
             ok = row["status"] == "ok" and m in row
             rep[m] = _number(path, line, row, m) if ok else None
@@ -245,9 +280,16 @@ class Row:
         self.p = None
         self.verdict = ""
         self.note = ""
+        # the paired and several-run forms (compare_ab.py, compare_runs.py)
+        self.low = self.high = None     # the change's interval, percent
+        self.level = None               # the confidence that interval attains
+        self.p_adj = None               # p after Holm over the run's tests
+        self.n = 0                      # pairs, or base runs
+        self.spread = None              # the base runs' spread, percent
 
 
-def _status_note(b, n):
+def status_note(b, n, sides=("base", "new")):
+    """'new partial (4/5 reps ok); ...' of the points that are not ok."""
     def one(side, p):
         if p.status == "ok":
             return None
@@ -257,7 +299,7 @@ def _status_note(b, n):
         if p.summary.get("note"):
             text += f": {p.summary['note']}"
         return text
-    return "; ".join(t for t in (one("base", b), one("new", n)) if t)
+    return "; ".join(t for t in (one(sides[0], b), one(sides[1], n)) if t)
 
 
 def compare_point(key, b, n, metric, threshold, alpha):
@@ -268,7 +310,7 @@ def compare_point(key, b, n, metric, threshold, alpha):
     row.n_base, row.n_new = len(bv), len(nv)
     row.base = stats.median(bv) if bv else None
     row.new = stats.median(nv) if nv else None
-    row.note = _status_note(b, n)
+    row.note = status_note(b, n)
     if not bv or not nv:
         bad = [p for p in (n, b) if p.status in ("error", "unsupported")]
         if bad:
@@ -277,30 +319,43 @@ def compare_point(key, b, n, metric, threshold, alpha):
         if not bv and not nv:
             return None
         row.verdict = "not compared"
-        side = "base" if not bv else "new"
-        row.note = (row.note + "; " if row.note else "") + f"no {metric} in {side}"
+        add_note(row, f"no {metric} in {'base' if not bv else 'new'}")
         return row
     if row.base == 0:
         row.change = 0.0 if row.new == 0 else math.copysign(math.inf, row.new)
     else:
         row.change = (row.new - row.base) / abs(row.base) * 100
     _, row.p = stats.mann_whitney_u(bv, nv)
-    higher = metric in results.HIGHER_IS_BETTER
-    worse = row.change < -threshold if higher else row.change > threshold
-    better = row.change > threshold if higher else row.change < -threshold
-    significant = row.p < alpha
-    if worse:
-        row.verdict = "regressed" if significant else "noisy"
-    elif better:
-        row.verdict = "improved" if significant else "noisy"
-    else:
-        row.verdict = "unchanged"
+    row.verdict, direction = judge(metric, row.change, row.p < alpha, threshold)
     if row.verdict == "noisy":
-        extra = f"{'worse' if worse else 'better'} but p >= {alpha:g}"
+        extra = f"{direction} but p >= {alpha:g}"
         if stats.smallest_p(len(bv), len(nv)) >= alpha:
             extra += f" ({len(bv)} vs {len(nv)} reps can never reach it)"
-        row.note = (row.note + "; " if row.note else "") + extra
+        add_note(row, extra)
     return row
+
+
+def judge(metric, change, significant, threshold):
+    """The verdict of a change in percent (new against base) -> (verdict,
+    'worse' | 'better' | None): regressed or improved only beyond the
+    threshold AND with the evidence; beyond it without, noisy."""
+    higher = metric in results.HIGHER_IS_BETTER
+    worse = change < -threshold if higher else change > threshold
+    better = change > threshold if higher else change < -threshold
+    if worse:
+        return ("regressed" if significant else "noisy"), "worse"
+    if better:
+        return ("improved" if significant else "noisy"), "better"
+    return "unchanged", None
+
+
+def add_note(row, text):
+    row.note = (row.note + "; " if row.note else "") + text
+
+
+def percent(ratio):
+    """A ratio new/base as a change in percent."""
+    return (ratio - 1) * 100
 
 
 def compare(base, new, metrics, threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA):
@@ -351,6 +406,56 @@ def _axes(run):
     return f"{','.join(t)} x {','.join(m)} x {','.join(size_label(x) for x in s)}"
 
 
+def setting_differences(a, b):
+    """[(section.field, a's value, b's value)] of the meta.json settings and
+    machine fields that make two runs incomparable when they differ."""
+    out = []
+    if not a.meta or not b.meta:
+        return out
+    def one(v):     # a swept setting is a list; [x] is x
+        return v[0] if isinstance(v, list) and len(v) == 1 else v
+    for section, fields in (("settings", SETTINGS_TO_MATCH), ("machine", MACHINE_TO_MATCH)):
+        sa, sb = a.meta.get(section) or {}, b.meta.get(section) or {}
+        if not isinstance(sa, dict) or not isinstance(sb, dict):
+            continue
+        for f in fields:
+            if f in sa and f in sb and one(sa[f]) != one(sb[f]):
+                out.append((f"{section}.{f}", sa[f], sb[f]))
+    return out
+
+
+def check_same_sweep(first, other, points=True):
+    """InputError unless other is of first's sweep: the same settings that
+    change results and, with points, the same points."""
+    for field, va, vb in setting_differences(first, other):
+        if field.startswith("settings."):
+            raise InputError(f"{other.name} is of another sweep than {first.name}: "
+                             f"{field} {vb} vs {va}")
+    if points and set(first.points) != set(other.points):
+        key = sorted(set(first.points) ^ set(other.points))[0]
+        where = first.name if key in first.points else other.name
+        raise InputError(f"{other.name} is of another sweep than {first.name}: "
+                         f"{point_label(key)} is only in {where}")
+
+
+def reject_duplicates(runs):
+    """InputError when one run is given twice (its spread would be none)."""
+    seen = {}
+    for run in runs:
+        if run.run_id in seen:
+            raise InputError(f"{run.name} and {seen[run.run_id]} are the same run "
+                             f"(run_id {run.run_id})")
+        seen[run.run_id] = run.name
+
+
+def reject_ab(runs, form):
+    """InputError for an A/B run given where plain runs are compared."""
+    for run in runs:
+        if run.is_ab:
+            raise InputError(f"{run.name} is an A/B run: {form} takes plain runs "
+                             f"(compare an A/B run alone: compare {run.name})")
+
+
 def warnings(base, new, rows, alpha):
     """Notes the reader needs beside the table: settings that differ, and
     rep counts too small for the test to ever reach alpha."""
@@ -361,18 +466,9 @@ def warnings(base, new, rows, alpha):
     for run in (base, new):
         if run.meta_error:
             out.append(run.meta_error)
-    if base.meta and new.meta:
-        for section, fields in (("settings", SETTINGS_TO_MATCH),
-                                ("machine", MACHINE_TO_MATCH)):
-            bs, ns = base.meta.get(section) or {}, new.meta.get(section) or {}
-            if not isinstance(bs, dict) or not isinstance(ns, dict):
-                continue
-            def one(v):     # a swept setting is a list; [x] is x
-                return v[0] if isinstance(v, list) and len(v) == 1 else v
-            for f in fields:
-                if f in bs and f in ns and one(bs[f]) != one(ns[f]):
-                    out.append(f"base and new differ in {section}.{f} ({bs[f]} vs "
-                               f"{ns[f]}): the runs may not be comparable")
+    for field, vb, vn in setting_differences(base, new):
+        out.append(f"base and new differ in {field} ({vb} vs {vn}): the runs may not "
+                   "be comparable")
     short = sorted({(r.n_base, r.n_new) for r in rows
                     if r.n_base and r.n_new and stats.smallest_p(r.n_base, r.n_new) >= alpha})
     for nb, nn in short:

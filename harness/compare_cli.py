@@ -1,8 +1,12 @@
-"""compare_cli - the command line of scripts/compare: options, the two runs
-loaded and compared (harness/compare.py), the outcome rendered
+"""compare_cli - the command line of scripts/compare: options, the runs
+loaded, the form chosen by what was given, the verdicts (harness/compare.py,
+compare_ab.py, compare_runs.py, compare_history.py) rendered
 (harness/compare_render.py), the exit code.
 
-    scripts/compare BASE NEW [--threshold PCT] [--alpha A] [--metric LIST] [--format text|md]
+    scripts/compare RUN                  an A/B run: one arm against the other, paired
+    scripts/compare BASE... NEW          NEW against one or more base runs
+    scripts/compare --history RUN...     each point's series in time order
+        [--threshold PCT] [--alpha A] [--metric LIST] [--format text|md] [--base-arm A|B]
 
 Exit: 0 nothing regressed, 1 something did, 2 bad usage or input (one
 line), 130 interrupted.
@@ -13,8 +17,8 @@ import math
 import os
 import sys
 
-from . import compare
-from .compare_render import render_md, render_text
+from . import compare, compare_ab, compare_history, compare_runs
+from . import compare_render as render
 
 EXIT_OK, EXIT_REGRESSED, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
 
@@ -27,17 +31,26 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(prog="compare"):
     p = _Parser(
         prog=prog,
-        description="Compare two ipcperf runs point by point and say what "
-                    "regressed, with confidence. BASE and NEW are run "
-                    "directories, or their summary.csv (results.csv beside it "
+        usage=f"{prog} RUN | BASE... NEW | --history RUN... [options]",
+        description="Say what regressed between ipcperf runs, with confidence. RUN alone "
+                    "is an A/B run (./run.sh --ab): its arms are compared pair by pair. "
+                    "BASE... NEW compares NEW with one or more base runs; with three or "
+                    "more, against the spread between them. --history prints each "
+                    "point's series over the runs in time order, change points marked. "
+                    "A run is a directory, or its summary.csv (results.csv beside it "
                     "holds the reps).",
-        epilog="A change is 'regressed' or 'improved' when it is beyond the "
-               "threshold and the two-sided Mann-Whitney U test on the reps gives "
-               "p < alpha; beyond the threshold but not significant it is 'noisy'. "
-               "Use 5 reps a side: with 2 (--quick) the smallest p is 1/3. "
+        epilog="A change is 'regressed' or 'improved' when it is beyond the threshold and "
+               "the test gives p < alpha (after Holm's adjustment over the run's points "
+               "for an A/B run and for three or more base runs); beyond the threshold "
+               "without that evidence it is 'noisy'. An A/B run needs 1 + log2(points / "
+               "alpha) pairs for any verdict (8 points: 9). "
                "Exit: 0 nothing regressed, 1 something regressed, 2 bad usage or input.")
-    p.add_argument("base", metavar="BASE", help="the reference run")
-    p.add_argument("new", metavar="NEW", help="the run to check")
+    p.add_argument("runs", metavar="RUN", nargs="+", help="run directories")
+    p.add_argument("--history", action="store_true",
+                   help="each point's series over the runs in time order, change points marked")
+    p.add_argument("--base-arm", choices=compare.ARMS, default=None,
+                   help="A/B run: the arm that is the reference (default A, as given; "
+                        "B when --ab built the base, as make regress does)")
     p.add_argument("--threshold", metavar="PCT", default=str(compare.DEFAULT_THRESHOLD),
                    help=f"smallest change that counts, in percent (default "
                         f"{compare.DEFAULT_THRESHOLD:g})")
@@ -80,7 +93,54 @@ def parse_args(argv, prog="compare"):
             raise compare.InputError(f"unknown metric '{m}' (valid: primary, "
                                      f"{', '.join(compare.METRICS)})")
     a.metrics = list(dict.fromkeys(metrics))
+    if a.base_arm and (a.history or len(a.runs) != 1):
+        raise compare.InputError("--base-arm applies to one A/B run given alone")
     return a
+
+
+def _ab(a, runs):
+    run, = runs
+    rows, tests = compare_ab.compare_arms(run, a.metrics, a.threshold, a.alpha,
+                                          a.base_arm or "A")
+    notes = compare_ab.ab_warnings(run, rows, tests, a.alpha)
+    o = render.ABOutcome(run, a.base_arm or "A", rows, tests, a.threshold, a.alpha, notes)
+    return (render.render_ab_md if a.format == "md" else render.render_ab_text)(o), notes, rows
+
+
+def _against_bases(a, runs):
+    bases, new = runs[:-1], runs[-1]
+    compare_runs.check_runs(bases, new)
+    if len(bases) >= compare_runs.MIN_BASE_RUNS:
+        compare.reject_duplicates(bases)
+        rows, tests = compare_runs.compare_spread(bases, new, a.metrics, a.threshold, a.alpha)
+        notes = compare_runs.runs_warnings(bases, new)
+        o = render.RunsOutcome(bases, new, rows, tests, a.threshold, a.alpha, notes)
+        text = (render.render_runs_md if a.format == "md" else render.render_runs_text)(o)
+        return text, notes, rows
+    base = bases[0] if len(bases) == 1 else compare_runs.pooled(bases)
+    rows = compare.compare(base, new, a.metrics, a.threshold, a.alpha)
+    notes = [compare_runs.too_few_note(bases)] + compare.warnings(base, new, rows, a.alpha)
+    o = compare.Outcome(base, new, rows, a.threshold, a.alpha, notes)
+    return (render.render_md if a.format == "md" else render.render_text)(o), notes, rows
+
+
+def _history(a, runs):
+    compare.reject_duplicates(runs)
+    series, alpha_series = compare_history.history(runs, a.metrics, a.threshold, a.alpha)
+    notes = [r.meta_error for r in runs if r.meta_error]
+    o = render.HistoryOutcome(series, alpha_series, a.threshold, a.alpha, notes)
+    text = (render.render_history_md if a.format == "md" else render.render_history_text)(o)
+    return text, notes, [c for s in series for c in s.changes]
+
+
+def run_form(a):
+    """-> (text, warnings, rows whose verdicts set the exit code)."""
+    runs = [compare.load(name) for name in a.runs]
+    if a.history:
+        return _history(a, runs)
+    if len(runs) == 1:
+        return _ab(a, runs)
+    return _against_bases(a, runs)
 
 
 def main(argv=None, prog="compare", out=None, err=None):
@@ -89,11 +149,7 @@ def main(argv=None, prog="compare", out=None, err=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         a = parse_args(argv, prog)
-        base, new = compare.load(a.base), compare.load(a.new)
-        rows = compare.compare(base, new, a.metrics, a.threshold, a.alpha)
-        notes = compare.warnings(base, new, rows, a.alpha)
-        render = render_md if a.format == "md" else render_text
-        text = render(compare.Outcome(base, new, rows, a.threshold, a.alpha, notes))
+        text, notes, rows = run_form(a)
     except compare.InputError as e:
         err.write(f"{prog}: {e} (see {prog} --help)\n")
         return EXIT_USAGE

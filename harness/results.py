@@ -17,18 +17,25 @@ import os
 
 from . import counters, outfile, stats
 
-SCHEMA_VERSION = 3          # 2: loss_ratio; 3: kernel counters (CHANGELOG.md)
+SCHEMA_VERSION = 4          # 2: loss_ratio; 3: kernel counters; 4: A/B arms,
+                            # interference, precision (CHANGELOG.md)
 
 # schema 3: per-side user/sys time, the sides' kernel counters combined, and
 # per message (harness/counters.py)
 COUNTER_COLUMNS = list(counters.COLUMNS)
+
+# schema 4: the arm of an A/B run (--ab), and what other tasks took of the
+# pinned CPUs over each rep's window (interfered: 1/0, empty when unpinned)
+INTERFERENCE_COLUMNS = ["server_others_cpu_s", "client_others_cpu_s", "steal_s",
+                        "others_cpu_share", "interfered"]
 
 COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mode",
            "size_bytes", "rep", "status", "elapsed_s", "messages", "bytes",
            "bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "client_cpu_s", "server_cpu_s",
            "cpu_ns_per_msg", "client_vcsw", "client_ivcsw", "server_vcsw",
-           "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS + ["note"]
+           "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS \
+    + ["arm"] + INTERFERENCE_COLUMNS + ["note"]
 
 # Columns copied from the client's JSON record when the rep is ok.
 MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
@@ -38,14 +45,22 @@ MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
 
 # The sweep axes that make a point (DESIGN.md "Words"): a new axis is added
 # here and every reader (summary, progress, compare, plots) groups by it.
-POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu"]
+POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu", "arm"]
 INTEGER_AXES = {"size_bytes", "mtu"}        # matched as numbers, not as text
 PointKey = collections.namedtuple("PointKey", POINT_KEY)
 
 # The columns each schema_version added (CHANGELOG.md); a file of version v
 # has those of every version up to v, and columns are never removed. A bump
 # of SCHEMA_VERSION adds its entry here, or its files are refused.
-ADDED_IN = {2: ("loss_ratio",), 3: tuple(COUNTER_COLUMNS)}
+# canary.csv (schema 4): one fixed reference point re-measured through the
+# run, t_s seconds after it started
+CANARY_COLUMNS = ["schema_version", "run_id", "seq", "t_s", "transport", "mode",
+                  "size_bytes", "status", "primary_metric", "value"]
+# summary.csv's per-point interference and precision (schema 4)
+PRECISION_COLUMNS = ["reps_interfered", "precision_pct", "precision_target_pct",
+                     "precision_met"]
+ADDED_IN = {2: ("loss_ratio",), 3: tuple(COUNTER_COLUMNS),
+            4: ("arm",) + tuple(INTERFERENCE_COLUMNS) + tuple(PRECISION_COLUMNS)}
 SUPPORTED_SCHEMAS = tuple(range(1, max(ADDED_IN) + 1))
 
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
@@ -58,7 +73,7 @@ SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cp
                     "reps_ok", "primary_metric", "noisy"]
                    + [f"{m}_{s}" for m in SUMMARY_METRICS
                       for s in ("median", "ci_low", "ci_high", "cv")]
-                   + ["note"])
+                   + ["arm"] + PRECISION_COLUMNS + ["note"])
 
 # The metric each mode is judged by (summary.csv's primary_metric), and the
 # metrics where more is better (for the others, times and costs, less is).

@@ -142,6 +142,14 @@ def series_names(rows):
             else "%s:mtu%s" % (r["transport"], _mtu_text(r)) for r in rows]
 
 
+def mtu_matters(keys):
+    """Whether labels need the mtu: some transport appears with two MTUs."""
+    seen = {}
+    for k in keys:
+        seen.setdefault(k.transport, set()).add(k.mtu)
+    return any(len(v) > 1 for v in seen.values())
+
+
 def point_label(key, show_mtu=True):
     """A results.PointKey (compare's rows) -> 'lo throughput 64 KiB'; io and cpus only when not
     the defaults, mtu when show_mtu (some transport appears with two MTUs)."""

@@ -35,10 +35,11 @@ def speedup(run, a, b, mode):
 class Comparison:
     """a vs b in one mode, per size: heading, the two names, ratios by size."""
 
-    def __init__(self, label, a_name, b_name, mode, ratios, sizes):
+    def __init__(self, label, a_name, b_name, mode, ratios, sizes, points=None):
         self.label, self.a, self.b, self.mode = label, a_name, b_name, mode
         self.ratios = ratios            # OrderedDict size -> Ratio
         self.sizes = sizes              # every size of the mode, measured or not
+        self.points = points or {}      # size -> (point a, point b): what a ratio rests on
 
 
 def compare_points(run, mode, pair_points, label, a_name, b_name):
@@ -49,7 +50,7 @@ def compare_points(run, mode, pair_points, label, a_name, b_name):
             r = speedup(run, pa, pb, mode)
             if r is not None:
                 ratios[size] = r
-    return Comparison(label, a_name, b_name, mode, ratios, sorted(pair_points))
+    return Comparison(label, a_name, b_name, mode, ratios, sorted(pair_points), pair_points)
 
 
 def baseline_comparisons(run, baseline):

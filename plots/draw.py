@@ -149,6 +149,9 @@ def main(argv=None):
     try:
         run = Run(args.run_dir)
         notes = []
+        if run.ab_arms:
+            notes.append("An A/B run (--ab): the figures and findings show arm A; "
+                         "`scripts/compare %s` compares the arms pair by pair." % run.dir)
         baseline = choose_baseline(args, run, notes)
         size = choose_size(args, run, notes)
     except InputError as e:

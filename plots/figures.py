@@ -10,6 +10,7 @@ import csv
 import os
 from collections import OrderedDict, namedtuple
 
+import canary
 import why
 from harness import stats
 from harness.results import number
@@ -316,9 +317,32 @@ def softirq_where(cpus):
     return why.SOFTIRQ_WHERE.get(cpus, cpus)
 
 
+def fig_canary(run, pd):
+    """The drift canary over the run (canary.csv; none without it)."""
+    series = canary.speeds(run)
+    rows = [{"series": name, "t_s": t, "speed": sp, "value": v, "status": st}
+            for name, pts in series.items() for t, v, sp, st in pts]
+    drawn = [name for name in series if any(p[2] is not None for p in series[name])]
+    if not drawn:
+        return []
+    data = os.path.join(pd, "canary.csv")
+    # status last: a row whose last cells are empty would be skipped, not a gap
+    write_plotdata(data, ["series", "t_s", "speed", "value", "status"], rows)
+    first = next(r for r in run.canary if canary.series_name(r) == drawn[0])
+    title = "Drift canary: %s over the run" % (canary.label(first) if len(drawn) == 1
+                                               else "the machine's speed")
+    return [Figure("canary", "canary.gp", data, [context(run, io=False, cpus=False),
+                                                 " ".join(drawn), title, TNAMES],
+                   title,
+                   "One fixed point re-measured through the run, each time as its speed "
+                   "relative to its median over the run (above 1×: faster): what the "
+                   "machine itself did meanwhile, which every point measured at that "
+                   "time shares.")]
+
+
 def all_figures(run, pd, a):
     """Every figure of the run, in report order; a: the report.Analysis."""
     return (fig_throughput(run, pd) + fig_latency(run, pd)
             + (fig_speedups(run, pd, a.base_comps, a.baseline) if a.baseline else [])
             + fig_cpu(run, pd) + fig_cpustack(run, pd, a.size) + fig_ladder(run, pd, a.size)
-            + fig_axis_ratios(run, pd, a.axis_comps))
+            + fig_axis_ratios(run, pd, a.axis_comps) + fig_canary(run, pd))

@@ -2,15 +2,20 @@
 Comparison supports (faster, slower, within a margin, or unresolved, size
 by size), the headline at the report's size, the extremes, and the noisy
 points. A claim is made only from an interval of MIN_CLAIM_LEVEL or more.
+A claim that rests on reps with interference flagged, or on a point that
+did not reach the --precision asked for (schema 4), says so beside it; the
+points concerned are named once more under Precision and Interference.
 
     describe(c)     # '**uds vs lo**, throughput: uds is faster than lo at every size, by ...'
+    caveat(c)       # ' Caveat: uds throughput 100 B: interference in 2 of 5 reps.'
 """
 from collections import OrderedDict
 
 from harness import results
 from harness.results import number
 from harness.stats import MIN_CLAIM_LEVEL, flip
-from harness.wording import ci_text, fx, level_pct, si, sig, size_label, sizes_text
+from harness.wording import (ci_text, fx, level_pct, point_label, si, sig, size_label,
+                             sizes_text)
 from comparisons import METRIC
 from rundir import measured, series_order
 
@@ -148,3 +153,68 @@ def noisy_note(run, show=5):
     return ("%d of %d measured points are noisy (CV of the primary metric above %d%%)%s %s. More reps, "
             "or a quieter machine, narrow their intervals." % (
                 len(noisy), total, results.NOISY_CV * 100, ":" if len(noisy) <= show else "; the worst:", listed))
+
+
+def flags(p):
+    """What a point's summary row says against its numbers (schema 4): reps
+    with interference flagged, a precision not reached. [] for older runs."""
+    out = []
+    n = number(p.get("reps_interfered"))
+    if n:
+        out.append("interference in %d of %s reps" % (n, p.get("reps_ok") or "?"))
+    if p.get("precision_met") == "0":
+        got, want = number(p.get("precision_pct")), number(p.get("precision_target_pct"))
+        out.append("precision ±%s%% not reached (target ±%s%%)" % (
+            sig(got, 2) if got is not None else "?", "%g" % want if want is not None else "?"))
+    return out
+
+
+def point_name(p):
+    return point_label(results.point_key(p), show_mtu=p["series"] != p["transport"])
+
+
+def caveat(c, sizes=None):
+    """' Caveat: ...' naming the flagged points a comparison's sentence rests
+    on (at sizes, or every size it compares); '' when none is flagged."""
+    items = []
+    for size in sizes or c.ratios:
+        for p in c.points.get(size) or ():
+            if p is not None and flags(p):
+                item = "%s: %s" % (point_name(p), ", ".join(flags(p)))
+                if item not in items:
+                    items.append(item)
+    return " Caveat: %s." % "; ".join(items) if items else ""
+
+
+def _point_list(points, what, show):
+    listed = "; ".join("%s (%s)" % (point_name(p), what(p)) for p in points[:show])
+    return listed + ("; and %d more" % (len(points) - show) if len(points) > show else "")
+
+
+def precision_note(run, show=8):
+    """The points that did not reach the --precision asked for, or None."""
+    missed = [p for p in run.summary if measured(p) and p.get("precision_met") == "0"]
+    if not missed:
+        return None
+    asked = [p for p in run.summary if p.get("precision_met") in ("0", "1")]
+    target = number(missed[0].get("precision_target_pct"))
+    return ("%d of %d points did not reach the precision asked for (±%s%% of the median, "
+            "95%% CI) within the budget: %s. Their intervals are wider than the others'." % (
+                len(missed), len(asked), "%g" % target if target is not None else "?",
+                _point_list(missed, lambda p: "±%s%%" % sig(number(p.get("precision_pct")), 2),
+                            show)))
+
+
+def interference_note(run, show=8):
+    """The points with reps where other tasks took a material share of a
+    pinned CPU (summary.csv reps_interfered), or None."""
+    hit = [p for p in run.summary if measured(p) and number(p.get("reps_interfered"))]
+    if not hit:
+        return None
+    reps = sum(int(number(p["reps_interfered"])) for p in hit)
+    return ("Other tasks took a material share of a pinned CPU in %d rep%s of %d point%s: %s. "
+            "Those reps may be slow for reasons outside the path measured "
+            "(results.csv: interfered, others_cpu_share)." % (
+                reps, "" if reps == 1 else "s", len(hit), "" if len(hit) == 1 else "s",
+                _point_list(hit, lambda p: "%s of %s reps" % (
+                    int(number(p["reps_interfered"])), p.get("reps_ok") or "?"), show)))

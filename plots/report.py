@@ -13,7 +13,9 @@ from collections import OrderedDict
 from harness.results import number
 from harness.stats import MIN_CLAIM_LEVEL
 from harness.wording import si, sig, size_label, sizes_text, table
-from findings import describe, extremes, headline, noisy_note
+from canary import drift_note
+from findings import (caveat, describe, extremes, headline, interference_note, noisy_note,
+                      precision_note)
 from rundir import PERCENTILES, measured, series_order
 from titles import machine_line
 
@@ -163,20 +165,20 @@ def _finding_groups(a):
     for c in a.base_comps:
         h = headline(a.run, c, a.size)
         if h:
-            groups.setdefault("At %s" % size_label(a.size), []).append(h)
+            groups.setdefault("At %s" % size_label(a.size), []).append(h + caveat(c, [a.size]))
     for c in a.base_comps:
         d = describe(c)
         if d:
-            groups.setdefault("Against %s, size by size" % a.baseline, []).append(d)
+            groups.setdefault("Against %s, size by size" % a.baseline, []).append(d + caveat(c))
     for c in a.axis_comps:
         d = describe(c)
         if d:
             title = ("%s vs %s I/O" % (c.a, c.b) if c.axis == "io" else "%s vs %s" % (c.a, c.b))
-            groups.setdefault(title, []).append(d)
+            groups.setdefault(title, []).append(d + caveat(c))
     for c in a.mtu_comps:
         d = describe(c)
         if d:
-            groups.setdefault("MTU", []).append(d)
+            groups.setdefault("MTU", []).append(d + caveat(c))
     all_r = [r for c in list(a.base_comps) + list(a.axis_comps) + list(a.mtu_comps)
              for r in c.ratios.values()]
     if all_r and all(r.level < MIN_CLAIM_LEVEL for r in all_r):
@@ -185,9 +187,12 @@ def _finding_groups(a):
             "3 reps against 3 reach 90%%, 5 against 5 reach 95%%." % (
                 MIN_CLAIM_LEVEL * 100, "/".join(sorted({str(r.n_a) for r in all_r})))]
     groups["Extremes"] = extremes(a.run)
-    nn = noisy_note(a.run)
-    if nn:
-        groups["Noise"] = [nn]
+    for title, note in (("Noise", noisy_note(a.run)), ("Precision", precision_note(a.run)),
+                        ("Interference", interference_note(a.run))):
+        if note:
+            groups[title] = [note]
+    if a.run.canary:
+        groups["Drift"] = drift_note(a.run)
     return groups
 
 

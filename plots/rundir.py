@@ -81,10 +81,24 @@ class Run:
                 continue
             row["size"] = size_int(row["size_bytes"])
             self.reps.setdefault(self.key(row), []).append(row)
+        self.ab_arms = sorted({r.get("arm") for r in self.summary} - {None, ""})
+        if self.ab_arms:        # an A/B run: the report shows arm A
+            self.summary = [r for r in self.summary if r.get("arm") == "A"]
+        self.canary = self._read_canary()
         self._name_series()
         self.ios = self._values("io", IO_PREF)
         self.cpus = self._values("cpus", CPUS_PREF)
         self.io, self.cpu = self.ios[0], self.cpus[0]   # the slice most figures show
+
+    def _read_canary(self):
+        """canary.csv's rows (the drift canary, schema 4), [] when there is none."""
+        path = os.path.join(self.dir, "canary.csv")
+        if not os.path.isfile(path):
+            return []
+        rows = read_csv(path, results.CANARY_COLUMNS, "canary.csv")
+        for r in rows:
+            r["size"] = size_int(r["size_bytes"])
+        return rows
 
     @staticmethod
     def key(row):

@@ -55,6 +55,17 @@ class FixtureCase(unittest.TestCase):
     def run_dir(self, name, points, **kw):
         return runs.write_run(os.path.join(self.tmp, name), points, run_id=name, **kw)
 
+    def assertBad(self, *argv, says):
+        """Exit 2 with one line on stderr that says it, never a traceback."""
+        code, out, err = run_main(*argv)
+        self.assertEqual(code, 2, out + err)
+        self.assertEqual(out, "")
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn(says, err)
+        self.assertNotIn("Traceback", err)
+        self.assertIn("--help", err)
+        return err
+
 
 class TestVerdicts(FixtureCase):
     def test_identical_runs(self):
@@ -66,7 +77,10 @@ class TestVerdicts(FixtureCase):
         self.assertEqual(len(v), len(runs.BASE))
         self.assertEqual(set(v.values()), {"unchanged"})
         self.assertIn("8 unchanged", out)
-        self.assertEqual(err, "")
+        # (was: no warning at all) one base run now says what it cannot see
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertTrue(err.startswith("compare: warning: one base run cannot see drift "
+                                       "between runs"), err)
 
     def test_same_directory_twice(self):
         base = self.run_dir("base", runs.scenario())
@@ -211,16 +225,6 @@ class TestBadInput(FixtureCase):
         self.base = self.run_dir("base", runs.scenario())
         self.new = self.run_dir("new", runs.scenario())
 
-    def assertBad(self, *argv, says):
-        code, out, err = run_main(*argv)
-        self.assertEqual(code, 2, out + err)
-        self.assertEqual(out, "")
-        self.assertEqual(len(err.splitlines()), 1, err)
-        self.assertIn(says, err)
-        self.assertNotIn("Traceback", err)
-        self.assertIn("--help", err)
-        return err
-
     def edit(self, name, fn):
         path = os.path.join(self.new, name)
         with open(path, newline="") as f:
@@ -313,7 +317,9 @@ class TestBadInput(FixtureCase):
         self.assertBad(self.base, self.new, "--alpha", "2", says="bad --alpha")
         self.assertBad(self.base, self.new, "--metric", "speed", says="unknown metric 'speed'")
         self.assertBad(self.base, self.new, "--format", "html", says="invalid choice")
-        self.assertBad(self.base, says="required")
+        # (was: says="required") one run alone is now the A/B form
+        self.assertBad(self.base, says="is not an A/B run")
+        self.assertBad(says="required")
 
     def test_threshold_with_percent_sign(self):
         code, _, _ = run_main(self.base, self.new, "--threshold", "15%")

@@ -1,6 +1,8 @@
 """harness/stats.py against values computed by hand: the summary of a point
-(median, its interval, CV), the Mann-Whitney test and distribution, and the
-ratio interval."""
+(median, its interval, CV), the Mann-Whitney test and distribution, the
+ratio interval, the paired statistics (signed-rank test, Hodges-Lehmann),
+Holm and Benjamini-Hochberg, the spread of base runs (t prediction test)
+and the change points (E-divisive means)."""
 
 import math
 import unittest
@@ -224,6 +226,220 @@ class TestMannWhitney(unittest.TestCase):
     def test_empty_side(self):
         with self.assertRaises(ValueError):
             stats.mann_whitney_u([], [1])
+
+
+class TestSignedRank(unittest.TestCase):
+    """Wilcoxon signed-rank: counts of sign patterns by hand."""
+
+    def test_untied_distribution(self):
+        # subsets of {1,2,3}: sums 0 1 2 3 3 4 5 6 -> counts 1 1 1 2 1 1 1
+        cdf = stats.signed_rank_cdf(3)
+        counts = [round((c - p) * 8) for c, p in zip(cdf, (0,) + cdf[:-1])]
+        self.assertEqual(counts, [1, 1, 1, 2, 1, 1, 1])
+        # n = 8: T = 0..4 has 1, 1, 1, 2 ({3}, {1,2}), 2 ({4}, {1,3}) of 256
+        self.assertEqual([round(c * 256) for c in stats.signed_rank_cdf(8)[:5]],
+                         [1, 2, 3, 5, 7])
+
+    def test_all_one_sign(self):
+        # 5 pairs, all positive: W+ = 15; only all-plus and all-minus are as
+        # extreme: p = 2/32. 5 pairs can never reach 0.05.
+        w, p, zeros = stats.signed_rank_test([0.1, 0.2, 0.3, 0.4, 0.5])
+        self.assertEqual((w, zeros), (15, 0))
+        self.assertAlmostEqual(p, 2 / 32)
+        self.assertAlmostEqual(stats.smallest_signed_rank_p(5), 0.0625)
+        self.assertAlmostEqual(stats.smallest_signed_rank_p(6), 1 / 32)
+        self.assertAlmostEqual(stats.smallest_signed_rank_p(10), 1 / 512)
+
+    def test_one_negative_of_six(self):
+        # |d| ranks 1..6, the 2 negative: W+ = 19, W- = 2. Subsets of
+        # {1..6} summing to <= 2: {}, {1}, {2} -> 3/64, two-sided 6/64
+        w, p, _ = stats.signed_rank_test([1, -2, 3, 4, 5, 6])
+        self.assertEqual(w, 19)
+        self.assertAlmostEqual(p, 6 / 64)
+
+    def test_ties_midranks_exact(self):
+        # |d| = 1 1 2 3: midranks 1.5 1.5 3 4 (doubled 3 3 6 8, total 20).
+        # W+ = 1.5 + 1.5 + 4 = 7 (doubled 14), 4 from the mean 10. The 16
+        # subset sums of {3,3,6,8}: 0 3 3 6 6 8 9 9 11 11 12 14 14 17 17 20;
+        # 5 are <= 6 and 5 are >= 14: p = 10/16
+        w, p, _ = stats.signed_rank_test([1, 1, -2, 3])
+        self.assertEqual(w, 7)
+        self.assertAlmostEqual(p, 10 / 16)
+
+    def test_zeros_dropped_and_counted(self):
+        # the zero has no sign: the test is that of the 5 others (2/32)
+        w, p, zeros = stats.signed_rank_test([0, 1, 2, 3, 4, 5])
+        self.assertEqual((w, zeros), (15, 1))
+        self.assertAlmostEqual(p, 2 / 32)
+        self.assertEqual(stats.signed_rank_test([0, 0]), (0.0, 1.0, 2))
+
+    def test_symmetric_is_one(self):
+        self.assertEqual(stats.signed_rank_test([1, -1, 2, -2])[1], 1.0)
+
+    def test_normal_approximation_beyond_exact(self):
+        # 70 differences 1..70, the 10 smallest negative: W- = 55,
+        # W+ = 2485 - 55 = 2430; mean 1242.5, var 70*71*141/24 = 29198.75;
+        # z = (1187.5 - 0.5) / 170.877
+        w, p, _ = stats.signed_rank_test([-d if d <= 10 else d for d in range(1, 71)])
+        self.assertEqual(w, 2430)
+        z = 1187 / math.sqrt(70 * 71 * 141 / 24)
+        self.assertAlmostEqual(p, math.erfc(z / math.sqrt(2)), places=15)
+
+    def test_exact_and_normal_agree_roughly(self):
+        ds = [(-1) ** i * (i + 1) * 0.01 + 0.05 for i in range(30)]
+        _, exact, _ = stats.signed_rank_test(ds)
+        saved = stats.EXACT_MAX_N
+        stats.EXACT_MAX_N = 0
+        try:
+            _, approx, _ = stats.signed_rank_test(ds)
+        finally:
+            stats.EXACT_MAX_N = saved
+        self.assertLess(abs(exact - approx), 0.01)
+
+
+class TestHodgesLehmann(unittest.TestCase):
+    def test_three_pairs_full_range(self):
+        # Walsh averages of 1 2 4: 1 1.5 2.5 2 3 4 -> 1 1.5 2 2.5 3 4,
+        # median 2.25. P(T <= 0) = 1/8 > 2.5%: the full range, at 1 - 2/8
+        self.assertEqual(stats.hodges_lehmann([1, 2, 4]), (2.25, 1, 4, 0.75))
+
+    def test_six_pairs(self):
+        # Walsh averages (i+j)/2 of 1..6: i+j = 2..12 with counts
+        # 1 1 2 2 3 3 3 2 2 1 1 (21 in all); the 11th is i+j = 7 -> 3.5.
+        # P(T <= 0) = 1/64 <= 2.5% < P(T <= 1) = 2/64: k = 1, [1, 6] at 1 - 2/64
+        est, low, high, level = stats.hodges_lehmann([6, 5, 4, 3, 2, 1])
+        self.assertEqual((est, low, high), (3.5, 1, 6))
+        self.assertAlmostEqual(level, 1 - 2 / 64)
+
+    def test_eight_pairs_k4(self):
+        # n = 8: P(T <= 3) = 5/256 <= 2.5% < P(T <= 4) = 7/256, so k = 4:
+        # [W(4), W(33)] of the 36 Walsh averages of 1..8 (i+j = 2, 3, 4, 4 ->
+        # W(4) = 2; from the top 16, 15, 14, 14 -> W(33) = 7), at 1 - 10/256
+        est, low, high, level = stats.hodges_lehmann(list(range(1, 9)))
+        self.assertEqual((est, low, high), (4.5, 2, 7))
+        self.assertAlmostEqual(level, 1 - 10 / 256)
+
+    def test_paired_ratio(self):
+        # b = 2a in every pair: every log ratio is ln 2, all tied: W+ is all
+        # of them, p = 2/64; the interval is [2, 2]
+        r = stats.paired_ratio([10, 11, 12, 13, 14, 15], [20, 22, 24, 26, 28, 30])
+        self.assertAlmostEqual(r.ratio, 2)
+        self.assertAlmostEqual(r.low, 2)
+        self.assertAlmostEqual(r.high, 2)
+        self.assertAlmostEqual(r.p, 2 / 64)
+        self.assertEqual((r.n, r.zeros), (6, 0))
+
+    def test_paired_ratio_by_hand(self):
+        # ratios b/a = e^1, e^2, e^4: the log ratios 1 2 4 of test_three_pairs
+        a = [1.0, 2.0, 3.0]
+        b = [math.e, 2 * math.e ** 2, 3 * math.e ** 4]
+        r = stats.paired_ratio(a, b)
+        self.assertAlmostEqual(r.ratio, math.exp(2.25))
+        self.assertAlmostEqual(r.low, math.e)
+        self.assertAlmostEqual(r.high, math.e ** 4)
+        self.assertAlmostEqual(r.level, 0.75)
+        self.assertAlmostEqual(r.p, 2 / 8)
+
+    def test_pairs_with_a_gap_are_left_out(self):
+        r = stats.paired_ratio([1, None, 2, 0], [2, 5, 4, 3])
+        self.assertEqual(r.n, 2)
+        self.assertIsNone(stats.paired_ratio([None], [1]))
+
+
+class TestMultiplicity(unittest.TestCase):
+    def test_holm(self):
+        # sorted 0.005 0.01 0.03 0.04 times 4 3 2 1: 0.02 0.03 0.06 0.04,
+        # made monotone: 0.02 0.03 0.06 0.06, back in the order given
+        got = stats.holm([0.01, 0.04, 0.03, 0.005])
+        for g, want in zip(got, [0.03, 0.06, 0.06, 0.02]):
+            self.assertAlmostEqual(g, want)
+
+    def test_benjamini_hochberg(self):
+        # sorted 0.005 0.01 0.03 0.04 times 4/1 4/2 4/3 4/4: 0.02 0.02 0.04
+        # 0.04, the running minimum from the top leaves them so
+        got = stats.benjamini_hochberg([0.01, 0.04, 0.03, 0.005])
+        for g, want in zip(got, [0.02, 0.04, 0.04, 0.02]):
+            self.assertAlmostEqual(g, want)
+
+    def test_none_is_not_counted_and_capped_at_one(self):
+        # one test only (m = 1): nothing to adjust
+        self.assertEqual(stats.holm([None, 0.03]), [None, 0.03])
+        self.assertEqual(stats.holm([0.6, 0.7]), [1.0, 1.0])
+        self.assertEqual(stats.benjamini_hochberg([None, 0.6, 0.7]), [None, 0.7, 0.7])
+
+
+class TestSpread(unittest.TestCase):
+    def test_t_distribution(self):
+        # df = 1: p = 1 - 2/pi atan(t); df = 2: p = 1 - t / sqrt(2 + t^2)
+        self.assertAlmostEqual(stats.t_two_sided_p(1.0, 1), 0.5)
+        self.assertAlmostEqual(stats.t_two_sided_p(3.0, 2), 1 - 3 / math.sqrt(11))
+        self.assertAlmostEqual(stats.t_quantile(0.975, 2), 4.302653, places=5)
+        self.assertAlmostEqual(stats.t_quantile(0.975, 30), 2.042272, places=5)
+
+    def test_by_hand(self):
+        # ln medians of 100, 100e^0.1, 100e^-0.1: mean ln 100, s = 0.1;
+        # new 100e^-0.5: d = -0.5, se = 0.1 sqrt(4/3), t = -4.330 on 2 df,
+        # p = 1 - 4.330 / sqrt(2 + 18.75)
+        base = [100, 100 * math.exp(0.1), 100 * math.exp(-0.1)]
+        r = stats.spread_ratio(base, 100 * math.exp(-0.5))
+        t = 0.5 / (0.1 * math.sqrt(4 / 3))
+        self.assertAlmostEqual(r.ratio, math.exp(-0.5))
+        self.assertAlmostEqual(r.p, 1 - t / math.sqrt(2 + t * t))
+        half = 4.302653 * 0.1 * math.sqrt(4 / 3)
+        self.assertAlmostEqual(r.low, math.exp(-0.5 - half), places=5)
+        self.assertAlmostEqual(r.high, math.exp(-0.5 + half), places=5)
+        self.assertEqual((r.k, r.level), (3, 0.95))
+        self.assertAlmostEqual(r.base, 100)
+        self.assertAlmostEqual(r.sd, 0.1)
+
+    def test_no_spread(self):
+        self.assertIsNone(stats.spread_ratio([5, 5, 5], 4))
+        with self.assertRaises(ValueError):
+            stats.spread_ratio([5], 4)
+
+
+class TestChangePoints(unittest.TestCase):
+    def test_energy_statistic_by_hand(self):
+        # 0 0 | 1 1: between |0-1| x 4 = 4, within 0: E = 2*4/4 = 2, Q = 2*2/4*2
+        self.assertEqual(stats.energy_split([0, 0, 1, 1], min_size=2), (2.0, 2))
+        # 0 1 | 0 1: between 2, within 1 and 1: E = 2*2/4 - 1 - 1 = -1, Q = -1
+        self.assertEqual(stats.energy_split([0, 1, 0, 1], min_size=2), (-1.0, 2))
+        self.assertIsNone(stats.energy_split([1, 2, 3, 4, 5]))
+
+    def test_known_step(self):
+        series = [10, 10.2, 9.9, 10.1, 10, 9.8, 12, 12.1, 11.9, 12.2, 12, 11.8]
+        cps = stats.change_points(series)
+        self.assertEqual([c.index for c in cps], [6])
+        self.assertLessEqual(cps[0].p, stats.CP_ALPHA)
+
+    def test_no_step(self):
+        series = [10, 10.2, 9.9, 10.1, 10, 9.8, 10.1, 9.9, 10.2, 10, 10.1, 9.9]
+        self.assertEqual(stats.change_points(series), [])
+
+    def test_a_level_that_comes_and_goes(self):
+        series = [1, 1.1, 0.9, 1, 3, 3.1, 2.9, 3, 1, 1.1, 0.9, 1.0]
+        self.assertEqual([c.index for c in stats.change_points(series)], [4, 8])
+
+    def test_one_outlier_is_no_change(self):
+        series = [10, 10.2, 9.9, 10.1, 14, 10, 9.8, 10.1, 9.9, 10.2]
+        self.assertEqual(stats.change_points(series), [])
+
+    def test_too_short(self):
+        # 3 runs of each level is the least; 6 cannot reach 0.05 (2 of the 20
+        # arrangements are as extreme: p >= 0.1)
+        self.assertEqual(stats.change_points([0, 0, 1, 1]), [])
+        self.assertEqual(stats.change_points([0, 0, 0, 1, 1, 1]), [])
+
+    def test_what_the_test_can_see(self):
+        # 2 / C(8, 4) = 0.029 <= 0.05 < 2 / C(6, 3) = 0.1: 4 runs a level;
+        # at 0.05/8: 2 / C(10, 5) = 0.0079 > 0.00625 >= 2 / C(12, 6) = 0.0022
+        self.assertEqual(stats.runs_per_level_needed(0.05), 4)
+        self.assertEqual(stats.runs_per_level_needed(0.05 / 8), 6)
+        self.assertEqual(stats.permutations_for(0.05), 399)
+
+    def test_deterministic(self):
+        series = [0, 0.1, 0, 0.1, 1, 1.1, 1, 1.1]
+        self.assertEqual(stats.change_points(series), stats.change_points(series))
 
 
 if __name__ == "__main__":

@@ -61,8 +61,13 @@ class DrawnFixture:
     DRAW_ARGS = ()
 
     @classmethod
+    def prepare(cls, run_dir):
+        """What a class does to its copy of the fixture before drawing it."""
+
+    @classmethod
     def setUpClass(cls):
         cls.tmp, cls.rundir = copy_fixture(cls.FIXTURE)
+        cls.prepare(cls.rundir)
         cls.proc = run_draw(cls.rundir, *cls.DRAW_ARGS)
         with open(os.path.join(cls.rundir, "report.md")) as f:
             cls.report = f.read()
@@ -188,6 +193,14 @@ class SmallRun(DrawnFixture, FigureChecks, unittest.TestCase):
         self.assertAlmostEqual(float(row["ratio_ci_low"]), min(a) / max(b))
         self.assertAlmostEqual(float(row["ratio_ci_high"]), max(a) / min(b))
         self.assertEqual({r["series"] for r in rows}, {"uds", "veth"})     # not the baseline
+
+    def test_schema_3_run_draws_as_before(self):
+        # no canary.csv, no interference or precision columns: nothing of
+        # schema 4 appears (test_schema4.py draws the same run with them)
+        self.assertFalse(os.path.exists(os.path.join(self.rundir, "canary.png")))
+        for text in ("canary", "Caveat", "### Precision", "### Interference", "### Drift",
+                     "A/B run"):
+            self.assertNotIn(text, self.report)
 
     def test_report_sections(self):
         for s in ("## Findings", "## Figures", "## Summary", "## Machine", "## Method",
