@@ -3,6 +3,7 @@
  */
 #include "counters.h"
 
+#include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,4 +184,48 @@ void counters_delta(const struct counters *a, const struct counters *b, struct c
 	d->present = a->present & b->present;
 	for (int i = 0; i < CTR_COUNT; i++)
 		d->v[i] = d->present & (1u << i) ? b->v[i] - a->v[i] : 0;
+}
+
+int counters_parse_pid_stat(const char *text, long hz, struct proc_cpu *out)
+{
+	/* comm (field 2) may hold spaces and ')': the fields after the last ')' are fixed */
+	const char *p = strrchr(text, ')');
+	unsigned long long utime, stime;
+
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &utime, &stime) != 2)
+		return -EINVAL;
+	out->user_ns = utime * 1000000000ULL / (unsigned long long)hz;
+	out->sys_ns = stime * 1000000000ULL / (unsigned long long)hz;
+	return 0;
+}
+
+int counters_read_pids(const long *pids, int n, struct proc_cpu *sum, long *bad)
+{
+	char path[64], buf[1024];
+	struct proc_cpu one;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < n; i++) {
+		FILE *fp;
+		size_t len;
+
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pids[i]);
+		fp = fopen(path, "r");
+		if (!fp) {
+			*bad = pids[i];
+			return -errno;
+		}
+		len = fread(buf, 1, sizeof(buf) - 1, fp);
+		buf[len] = '\0';
+		fclose(fp);
+		if (counters_parse_pid_stat(buf, hz, &one) < 0) {
+			*bad = pids[i];
+			return -EINVAL;
+		}
+		sum->user_ns += one.user_ns;
+		sum->sys_ns += one.sys_ns;
+	}
+	return 0;
 }

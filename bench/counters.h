@@ -49,4 +49,19 @@ void counters_delta(const struct counters *a, const struct counters *b, struct c
 /* The output name of a counter ("softirq_ns", "tcp_out_segs", ...). */
 const char *counter_name(enum counter_id id);
 
+/*
+ * CPU time of other processes: the forwarders that carry the bytes between
+ * the two sides (docker-proxy, pasta, slirp4netns), from /proc/PID/stat,
+ * all threads, at clock-tick resolution (10 ms at USER_HZ 100).
+ */
+struct proc_cpu {
+	uint64_t user_ns;
+	uint64_t sys_ns;
+};
+
+/* utime and stime of one /proc/PID/stat text; 0 or -EINVAL. */
+int counters_parse_pid_stat(const char *text, long hz, struct proc_cpu *out);
+/* The sum over pids; 0, or -errno with *bad the pid that could not be read. */
+int counters_read_pids(const long *pids, int n, struct proc_cpu *sum, long *bad);
+
 #endif

@@ -75,5 +75,13 @@ int main(void)
 	CHECK(d.v[CTR_TCP_OUT_SEGS] == 44 && has(&d, CTR_TCP_OUT_SEGS), "delta of a counter");
 	CHECK(!has(&d, CTR_SOFTIRQ_NS), "delta absent where one reading was");
 	CHECK(!strcmp(counter_name(CTR_TCP_DATA_SEGS_OUT), "tcp_data_segs_out"), "names");
+
+	/* /proc/PID/stat of pasta, its comm holding a space and a ')' */
+	struct proc_cpu pc;
+	CHECK(counters_parse_pid_stat("7865 (pasta (x) y) S 1 7864 7864 0 -1 4194624 123 0 0 0 "
+				      "3 28 0 0 20 0 1 0 52525 0 0", 100, &pc) == 0
+	      && pc.user_ns == 30000000ULL && pc.sys_ns == 280000000ULL,
+	      "pid stat: utime 3 and stime 28 ticks at 100 Hz");
+	CHECK(counters_parse_pid_stat("7865 (pasta) S 1", 100, &pc) < 0, "a truncated pid stat is refused");
 	return unit_done();
 }
