@@ -269,13 +269,15 @@ static int measure(struct client *c)
 	rec->measured = true;
 	if (c->cfg->n_forwarders) {
 		int err = pc->start.fwd_err ? pc->start.fwd_err : pc->end.fwd_err;
+		uint64_t user_ns, sys_ns;
 
 		if (err)
 			return outcome(c, EXIT_FAIL, "forwarder pid %ld: cannot read its CPU time: %s",
 				       pc->fwd_bad, strerror(-err));
+		proc_cpu_window(&pc->start.fwd, &pc->end.fwd, &user_ns, &sys_ns);
 		rec->has_forwarder = true;
-		rec->forwarder_user_s = (double)(pc->end.fwd.user_ns - pc->start.fwd.user_ns) / 1e9;
-		rec->forwarder_sys_s = (double)(pc->end.fwd.sys_ns - pc->start.fwd.sys_ns) / 1e9;
+		rec->forwarder_user_s = (double)user_ns / 1e9;
+		rec->forwarder_sys_s = (double)sys_ns / 1e9;
 	}
 	if (rec->verify_errors)
 		return outcome(c, EXIT_FAIL, "verify: %llu bytes differ from the pattern (%s)",

@@ -83,5 +83,16 @@ int main(void)
 	      && pc.user_ns == 30000000ULL && pc.sys_ns == 280000000ULL,
 	      "pid stat: utime 3 and stime 28 ticks at 100 Hz");
 	CHECK(counters_parse_pid_stat("7865 (pasta) S 1", 100, &pc) < 0, "a truncated pid stat is refused");
+
+	/* the window's exact total, split as its ticks split it */
+	struct proc_cpu w0 = { 10, 100, 1000 }, w1 = { 30, 160, 2000 };
+	uint64_t u, s;
+	proc_cpu_window(&w0, &w1, &u, &s);
+	CHECK(u == 250 && s == 750, "split 20:60 of a 1000 ns window: %llu/%llu",
+	      (unsigned long long)u, (unsigned long long)s);
+	w1.user_ns = 10, w1.sys_ns = 100;       /* no tick in the window: the split since start */
+	proc_cpu_window(&w0, &w1, &u, &s);
+	CHECK(u + s == 1000 && u == 90, "no tick: split 10:100 -> %llu/%llu",
+	      (unsigned long long)u, (unsigned long long)s);
 	return unit_done();
 }
