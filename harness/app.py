@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from . import cli, meta, results, runner, state, sweep, sysctl, topology, transports
+from . import cli, meta, results, runner, runtimes, state, sweep, sysctl, topology, transports
 from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
@@ -121,6 +121,12 @@ class Run:
         self.failed = False
 
     def _sweep_stale(self, st):
+        def alive(rid):
+            return rid == st.run_id or state.is_alive(rid)
+        removed = runtimes.sweep_stale(alive)   # first: dead runs' dirs are still there
+        if removed:
+            err(f"removed {len(removed)} runtime objects left by dead runs: "
+                + ", ".join(removed))
         for rid, path, data in state.dead_runs():
             if rid != st.run_id:
                 restored = sysctl.restore_dead(data)
@@ -128,8 +134,7 @@ class Run:
                     err("restored sysctls a dead run changed: " + ", ".join(restored))
                 state.reap_dead_run(path, data)
         if os.geteuid() == 0:
-            removed = topology.sweep_stale(
-                transports.PREFIX, lambda rid: rid == st.run_id or state.is_alive(rid))
+            removed = topology.sweep_stale(transports.PREFIX, alive)
             if removed:
                 err(f"removed {len(removed)} objects left by dead runs: "
                     + ", ".join(removed))
@@ -178,7 +183,8 @@ class Run:
 
                 ctx = transports.Context(rid, sockdir, cfg.mtu, root_topo, netns_topology,
                                          state=st,
-                                         sockets=transports.binary_sockets(self.binary))
+                                         sockets=transports.binary_sockets(self.binary),
+                                         binary=self.binary)
                 endpoints, skipped = {}, {}
                 for name in cfg.transports:
                     try:
@@ -284,8 +290,8 @@ class Run:
 
             def make():
                 return runner.Server(
-                    self.binary, ep.server_prefix, ep.socket, ep.server_address(p.cpus),
-                    cpu=server_cpu,
+                    ep.binary or self.binary, ep.server_prefix, ep.socket,
+                    ep.server_address(p.cpus), cpu=server_cpu,
                     log_path=os.path.join(sockdir, f"server-{p.transport}-{p.cpus}.log"),
                     on_start=st.add_pid, on_stop=st.remove_pid)
             try:
@@ -298,8 +304,8 @@ class Run:
                 try:
                     ep.set_mtu(p.mtu)
                     with ep.client_target(p.cpus, srv.port) as (caddr, cport):
-                        r = runner.run_client(self.binary, prefix, ep.socket, caddr,
-                                              cport, p.mode, p.size, cfg.duration,
+                        r = runner.run_client(ep.binary or self.binary, prefix, ep.socket,
+                                              caddr, cport, p.mode, p.size, cfg.duration,
                                               cfg.warmup, io=p.io, cpu=client_cpu,
                                               nodelay=cfg.nodelay)
                     status, record, note = r.status, r.record, r.note

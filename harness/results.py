@@ -11,9 +11,9 @@ Empty cells are empty strings, never 0, so plots show gaps on purpose.
 import csv
 import os
 
-from . import counters, stats
+from . import counters, forwarders, stats
 
-SCHEMA_VERSION = 3          # 2: loss_ratio; 3: kernel counters (CHANGELOG.md)
+SCHEMA_VERSION = 4          # 2: loss_ratio; 3: kernel counters; 4: forwarders (CHANGELOG.md)
 
 # schema 3: per-side user/sys time, the sides' kernel counters combined, and
 # per message (harness/counters.py)
@@ -24,7 +24,8 @@ COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mod
            "bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "client_cpu_s", "server_cpu_s",
            "cpu_ns_per_msg", "client_vcsw", "client_ivcsw", "server_vcsw",
-           "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS + ["note"]
+           "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS \
+    + list(forwarders.COLUMNS) + ["note"]
 
 # Columns copied from the client's JSON record when the rep is ok.
 MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
@@ -37,10 +38,10 @@ POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu"]
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
                    "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
                    "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s", "loss_ratio"] \
-    + list(counters.PER_MSG)
+    + list(counters.PER_MSG) + list(forwarders.SUMMARY_METRICS)
 
 SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cpus",
-                    "mode", "size_bytes", "nodelay", "mtu", "status", "reps",
+                    "mode", "size_bytes", "nodelay", "mtu", "forwarder", "status", "reps",
                     "reps_ok", "primary_metric", "noisy"]
                    + [f"{m}_{s}" for m in SUMMARY_METRICS
                       for s in ("median", "ci_low", "ci_high", "cv")]
@@ -79,6 +80,7 @@ def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_share
         for k in MEASURED:
             row[k] = record.get(k)
         row.update(counters.derive(record, point["socket"], point["cpus"], netns_shared))
+        row.update(forwarders.derive(record, point["transport"]))
     if record and record.get("nodelay") in (0, 1):
         row["nodelay"] = record["nodelay"]
     return {k: cell(v) for k, v in row.items()}
@@ -148,7 +150,8 @@ def summarize(rows):
         s.update(schema_version=SCHEMA_VERSION, run_id=first["run_id"],
                  transport=first["transport"], socket=first["socket"], io=first["io"],
                  cpus=first["cpus"], mode=first["mode"], size_bytes=first["size_bytes"],
-                 nodelay=ref["nodelay"], mtu=ref["mtu"], status=status,
+                 nodelay=ref["nodelay"], mtu=ref["mtu"],
+                 forwarder=ref.get("forwarder", ""), status=status,
                  reps=len(reps), reps_ok=len(ok), primary_metric=primary,
                  note=(bad[0]["note"] if bad else ""))
         for m in SUMMARY_METRICS:

@@ -23,15 +23,17 @@ def rep(transport, mode, status, rep_no, bps=None, p50=None, note=""):
 
 class TestRows(unittest.TestCase):
     def test_schema(self):
-        self.assertEqual(results.SCHEMA_VERSION, 3)
+        self.assertEqual(results.SCHEMA_VERSION, 4)
         self.assertEqual(results.COLUMNS[0], "schema_version")
-        # schema 2's 32 columns, then schema 3's 28 before note (only ever added)
-        self.assertEqual(len(results.COLUMNS), 32 + 28)
+        # schema 2's 32 columns, then schema 3's 28 and schema 4's 5 before note
+        # (only ever added)
+        self.assertEqual(len(results.COLUMNS), 32 + 28 + 5)
         self.assertEqual(results.COLUMNS[30:32], ["loss_ratio", "client_user_s"])
-        self.assertEqual(results.COLUMNS[-3:], ["instructions_per_msg", "cycles_per_msg",
-                                                "note"])
+        self.assertEqual(results.COLUMNS[-8:], [
+            "instructions_per_msg", "cycles_per_msg", "forwarder", "forwarder_user_s",
+            "forwarder_sys_s", "forwarder_cpu_s", "forwarder_cpu_ns_per_msg", "note"])
         self.assertEqual(results.SUMMARY_COLUMNS[-1], "note")
-        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 4 * (12 + 12) + 1)
+        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 1 + 4 * (12 + 12 + 2) + 1)
         # every summary metric is a results.csv column (compare reads the reps)
         self.assertLessEqual(set(results.SUMMARY_METRICS), set(results.COLUMNS))
         self.assertEqual(len(set(results.COLUMNS)), len(results.COLUMNS))
