@@ -78,7 +78,7 @@ tests/bin/%: tests/unit/%.c $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
-test: bench/ipcperf $(UNIT_BINS)
+test: bench/ipcperf bench/ipcperf-static $(UNIT_BINS)
 	@scripts/deps.sh ensure test
 	python3 tests/run.py
 

@@ -149,9 +149,8 @@ def remove_containers(daemon, prefix):
 
 def _new_session(ctx):
     cli = runtimes.program("docker", "docker.io")
-    static = static_binary(ctx)
     daemon = dockerd.connect(ctx, cli)
-    image = import_image(ctx, daemon, static)
+    image = import_image(ctx, daemon, static_binary(ctx))
     network, subnet = create_network(ctx, daemon)
     # after the network: undone before it is removed
     ctx.root.defer(remove_containers, daemon, ctx.name(""))
