@@ -6,17 +6,19 @@ network, both named ipcp-<id>-...; every container is attached to that
 network, to none, to another container's or to the host's, never to
 Docker's default bridge.
 
-    transport         server                           client                  like
-    docker-bridge     container on the network,        another container on    docker run --network N
-                      198.18.24.11+ (one per --cpus)   it (docker exec)
-    docker-publish    container, -p HOSTIP::5201       host -> HOSTIP:port,    docker run -p 8080:80
-                                                       Docker's DNAT           (userland-proxy off, or
-                                                                               any non-loopback client)
-    docker-proxy      container, -p 127.0.0.1::5201    host -> 127.0.0.1:port, docker run -p 127.0.0.1:8080:80
-                                                       docker-proxy            (the default userland proxy)
-    docker-host       container, --network host        host -> 127.0.0.1       docker run --network host
-    docker-container  container, --network container:P  container, the same    docker run --network container:P
-                      (P: a holder on --network none)   P (docker exec)        (a pod)
+    docker-bridge     server: a container on the network, 198.18.24.11 and up
+                      (one per --cpus placement); client: another container on
+                      it (docker exec)          docker run --network N
+    docker-publish    server: a container, -p HOSTIP::5201; client: the host
+                      -> HOSTIP:port, Docker's DNAT   docker run -p 8080:80
+    docker-proxy      server: a container, -p 127.0.0.1::5201; client: the host
+                      -> 127.0.0.1:port, docker-proxy
+                                                docker run -p 127.0.0.1:8080:80
+    docker-host       server: a container, --network host; client: the host
+                      -> 127.0.0.1                docker run --network host
+    docker-container  server and client (docker exec): containers with
+                      --network container:P, P a holder on --network none
+                                                docker run --network container:P
 
 "host" is the daemon's network namespace: the machine's own with the user's
 daemon, ipcp-<id>-dk with a private one. Servers run as the container's
@@ -180,10 +182,13 @@ def keeper(ctx, s, name, *options):
     s.daemon.run("run", "-d", "--name", name, *options, s.image, IMAGE_PROGRAM, *KEEPER)
 
 
-def _endpoint(ctx, s, name, server, client, *, cls=transports.Endpoint, **kw):
-    """An Endpoint whose program is the launcher for server and client specs."""
-    kw.setdefault("path", {})
-    kw["path"] = dict(runtime="docker", docker=s.facts(), **kw["path"])
+def _endpoint(ctx, s, name, server, client, *, cls=transports.Endpoint, route=None, **kw):
+    """An Endpoint whose program is the launcher for server and client specs.
+    route: the address a client in the host namespace connects to, whose
+    path (route, device, nftables, conntrack) goes to meta.json; a
+    TopologyError when it has none."""
+    facts = ctx.root.path(s.ns, route) if route else {}
+    kw["path"] = dict(facts, runtime="docker", docker=s.facts(), **kw.get("path", {}))
     return cls(transport=name, socket="tcp", server_prefix=[],
                binary=runtimes.write_launcher(ctx, name, server, client), **kw)
 
@@ -219,7 +224,7 @@ def _published(ctx, name, code, publish_ip, **kw):
     options = ["--network", s.network, "-p", f"{publish_ip}::{CONTAINER_PORT}"]
     server = s.server(ctx.name(code), options, port=CONTAINER_PORT, publish=publish_ip)
     client = _host_client(ctx, **kw)
-    return _endpoint(ctx, s, name, server, client,
+    return _endpoint(ctx, s, name, server, client, route=publish_ip,
                      client_prefix=topology.Host().ns_prefix(s.ns), addr=publish_ip,
                      server_addr="0.0.0.0", mtu=s.mtu, shared_netns=False,
                      path={"server": f"a container on {s.network} per --cpus placement, "
@@ -247,7 +252,7 @@ def docker_proxy(ctx):
 def docker_host(ctx):
     s = session(ctx)
     server = s.server(ctx.name("dh"), ["--network", "host"])
-    return _endpoint(ctx, s, "docker-host", server, _host_client(ctx),
+    return _endpoint(ctx, s, "docker-host", server, _host_client(ctx), route="127.0.0.1",
                      client_prefix=topology.Host().ns_prefix(s.ns), addr="127.0.0.1",
                      mtu=_lo_mtu(ctx, s), shared_netns=True,
                      path={"server": "a container with --network host per --cpus placement",

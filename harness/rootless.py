@@ -96,9 +96,9 @@ def _stop_forwarder(ctx, pid):
 def _endpoint(ctx, name, host, fwd, base, mtu, path):
     server = {"run": "host", "binary": ctx.binary, "ports": [base, base + PORTS - 1]}
     client = {"run": "host", "binary": ctx.binary, "forwarder_pids": [fwd]}
-    path = dict(runtime=name, forwarded=f"127.0.0.1:{base}-{base + PORTS - 1} -> the same "
-                                        "ports in the namespace", forwarder=name,
-                forwarder_pid=fwd, **path)
+    path = dict(ctx.root.path(None, "127.0.0.1"), runtime=name,
+                forwarded=f"127.0.0.1:{base}-{base + PORTS - 1} -> the same ports in the "
+                          "namespace", forwarder=name, forwarder_pid=fwd, **path)
     return transports.Endpoint(
         transport=name, socket="tcp", server_prefix=host.ns_prefix(None), client_prefix=[],
         addr="127.0.0.1", server_addr="0.0.0.0", mtu=mtu, shared_netns=False, path=path,
@@ -107,6 +107,7 @@ def _endpoint(ctx, name, host, fwd, base, mtu, path):
 
 def pasta(ctx):
     prog = runtimes.program("pasta", "passt")
+    ctx.root.route_get(None, "127.0.0.1")          # the client's way in
     pid, host = _namespace(ctx)
     with ctx.host_lock():
         base = runtimes.free_host_ports(PORTS)
@@ -179,6 +180,7 @@ def slirp4netns(ctx):
     prog = runtimes.program("slirp4netns", "slirp4netns")
     if ctx.mtu > 65521:
         raise TopologyError(f"slirp4netns takes an MTU up to 65521 (--mtu {ctx.mtu})")
+    ctx.root.route_get(None, "127.0.0.1")          # the client's way in
     pid, host = _namespace(ctx)
     argv, proc, api = _start_slirp(ctx, prog, pid)
     with ctx.host_lock():
