@@ -35,10 +35,10 @@ Failures are one line on stderr and exit 1.
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 
+from . import runtimes
 from .runner import die_with_parent
 
 DOCKER_TIMEOUT = 30
@@ -68,36 +68,14 @@ def replace_option(args, name, value):
 
 def free_port(addr, lo, hi):
     """The first port of lo..hi that addr can bind here, or None."""
-    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    for port in range(lo, hi + 1):
-        s = socket.socket(family, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((addr, port))
-            return port
-        except OSError:
-            continue
-        finally:
-            s.close()
-    return None
+    return next((p for p in range(lo, hi + 1) if runtimes.bindable(addr, p)), None)
 
 
 def docker_proxy_pids(host_ip, host_port):
     """PIDs of the docker-proxy processes forwarding host_ip:host_port."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv = f.read().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        if os.path.basename(argv[0]) != "docker-proxy":
-            continue
-        if _has_pair(argv, "-host-ip", host_ip) and _has_pair(argv, "-host-port", str(host_port)):
-            pids.append(int(entry))
-    return pids
+    return [pid for pid, argv in runtimes.processes({"docker-proxy"})
+            if _has_pair(argv, "-host-ip", host_ip)
+            and _has_pair(argv, "-host-port", str(host_port))]
 
 
 def _has_pair(argv, flag, value):

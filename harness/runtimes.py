@@ -91,8 +91,11 @@ def write_launcher(ctx, name, server, client):
     return script
 
 
-def _bindable(addr, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def bindable(addr, port):
+    """True when addr:port can be bound for TCP now (as servers bind: with
+    SO_REUSEADDR, so a port in TIME_WAIT counts as free)."""
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind((addr, port))
         return True
@@ -107,7 +110,7 @@ def free_host_ports(count, addr="127.0.0.1", tries=50):
     under ctx.host_lock() together with what binds them."""
     for _ in range(tries):
         base = random.randrange(PORT_LO, PORT_HI - count)
-        if all(_bindable(addr, p) for p in range(base, base + count)):
+        if all(bindable(addr, p) for p in range(base, base + count)):
             return base
     raise TopologyError(f"no {count} consecutive free ports on {addr} in "
                         f"{PORT_LO}..{PORT_HI}")

@@ -10,7 +10,6 @@ name. Timings are never asserted."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -291,13 +290,8 @@ class TestContainerPaths(util.TempDirCase):
     def test_sigint_inside_a_nat_rep(self):
         out = self.out()
         proc, rid = self.start_nat_run(out)
-        try:
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        self.assertEqual(proc.returncode, 130, err)
+        code, err = util.interrupt(proc)
+        self.assertEqual(code, 130, err)
         self.assertNotIn("Traceback", err)
         self.assertEqual(leftovers(rid), [])
         self.assertTrue(all(r["status"] == "ok" for r in rows(out)))

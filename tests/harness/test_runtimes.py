@@ -20,7 +20,6 @@ needed; the no-runtime tests need none of them. Timings are never asserted.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -189,13 +188,8 @@ class TestPrivateDaemon(RuntimeRunChecks, util.TempDirCase):
         out = self.out()
         proc, rid = self.start_and_wait(out)
         self.assertTrue(processes_of(rid))            # forwarders and containers running
-        try:
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=120)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        self.assertEqual(proc.returncode, 130, err)
+        code, err = util.interrupt(proc, timeout=120)
+        self.assertEqual(code, 130, err)
         self.assertNotIn("Traceback", err)
         self.assertEqual(leftovers(rid), [])
         self.assertTrue(all(r["status"] == "ok" for r in rows(out)), failed(out))

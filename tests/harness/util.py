@@ -4,6 +4,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -50,6 +51,17 @@ def run_together(args, outs, timeout=120):
         for p in procs:
             if p.poll() is None:
                 p.kill()
+
+
+def interrupt(proc, timeout=60):
+    """SIGINT a started harness and wait for it; (returncode, stderr)."""
+    try:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, err
 
 
 def rows(run_dir, name="results.csv"):
