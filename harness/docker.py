@@ -94,8 +94,8 @@ class Session:
 def static_binary(ctx):
     """bench/ipcperf-static beside the run's binary, brought up to date with
     `make static` where it is the repository's own."""
-    static = os.environ.get("IPCPERF_STATIC_BIN") or ctx.binary + "-static"
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(ctx.binary)))
+    static = os.environ.get("IPCPERF_STATIC_BIN") or runtimes.binary(ctx) + "-static"
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(runtimes.binary(ctx))))
     if not os.environ.get("IPCPERF_STATIC_BIN") and os.path.exists(os.path.join(repo, "Makefile")):
         with ctx.host_lock():                # concurrent runs: one link at a time
             p = topology.run(["make", "-C", repo, "-s", "bench/ipcperf-static"],
@@ -195,7 +195,7 @@ def _endpoint(ctx, s, name, server, client, *, cls=transports.Endpoint, route=No
 
 def _host_client(ctx, **kw):
     """The client spec of a client in the daemon's "host" namespace."""
-    return dict(run="host", binary=ctx.binary, **kw)
+    return dict(run="host", binary=runtimes.binary(ctx), **kw)
 
 
 def _lo_mtu(ctx, s):

@@ -215,6 +215,9 @@ def start_private(ctx, cli):
     """A private dockerd for the run; its stop is queued on ctx.root."""
     dockerd = runtimes.program("dockerd", "docker.io")
     t, d = ctx.root, private_dir(ctx.run_id)
+    if os.path.exists(d):              # a dead run's of this id that no sweep removed
+        kill_leftovers(d, ctx.name("dk"))
+        shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d, mode=0o700)
     t.defer(shutil.rmtree, d, True)
     ns = _daemon_netns(t, ctx)

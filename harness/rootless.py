@@ -94,8 +94,8 @@ def _stop_forwarder(ctx, pid):
 
 
 def _endpoint(ctx, name, host, fwd, base, mtu, path):
-    server = {"run": "host", "binary": ctx.binary, "ports": [base, base + PORTS - 1]}
-    client = {"run": "host", "binary": ctx.binary, "forwarder_pids": [fwd]}
+    server = {"run": "host", "binary": runtimes.binary(ctx), "ports": [base, base + PORTS - 1]}
+    client = {"run": "host", "binary": runtimes.binary(ctx), "forwarder_pids": [fwd]}
     path = dict(ctx.root.path(None, "127.0.0.1"), runtime=name,
                 forwarded=f"127.0.0.1:{base}-{base + PORTS - 1} -> the same ports in the "
                           "namespace", forwarder=name, forwarder_pid=fwd, **path)

@@ -76,6 +76,13 @@ def version(argv, package=None):
     return out
 
 
+def binary(ctx):
+    """The run's bench/ipcperf, which the launchers run on the host side."""
+    if not ctx.binary:
+        raise TopologyError("the run names no bench/ipcperf for the runtimes' launchers")
+    return ctx.binary
+
+
 def write_launcher(ctx, name, server, client):
     """A program for Endpoint.binary that runs harness/launcher.py with this
     endpoint's spec (how each role runs); in the run's private directory."""
