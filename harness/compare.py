@@ -29,7 +29,7 @@ the smallest two-sided p is 2/252 = 0.008; with 2 (./run.sh --quick) it is
 1/3, so a quick run can never prove a regression, and compare says so.
 
 Reads results.csv (the reps) and summary.csv (the points and their status)
-of each run, schema_version 1 to 3 (results/README.md, CHANGELOG.md);
+of each run, schema_version 1 to 4 (results/README.md, CHANGELOG.md);
 meta.json, when present, only for context lines and for warnings about
 settings that differ. Warnings go to stderr (and under the Markdown table).
 """
@@ -41,7 +41,7 @@ import math
 import os
 import sys
 
-from . import results, stats
+from . import forwarders, results, stats
 
 EXIT_OK, EXIT_REGRESSED, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
 DEFAULT_THRESHOLD = 10.0
@@ -49,7 +49,8 @@ DEFAULT_ALPHA = 0.05
 # The columns each schema_version added (CHANGELOG.md); a file of version v
 # has those of every version up to v, and columns are never removed. Two runs
 # of different known versions compare on the metrics both have.
-ADDED_IN = {2: ("loss_ratio",), 3: tuple(results.COUNTER_COLUMNS)}
+ADDED_IN = {2: ("loss_ratio",), 3: tuple(results.COUNTER_COLUMNS),
+            4: tuple(forwarders.COLUMNS)}
 SUPPORTED_SCHEMAS = tuple(range(1, max(ADDED_IN) + 1))
 HIGHER_IS_BETTER = frozenset({"bytes_per_s", "msgs_per_s"})
 METRICS = tuple(results.SUMMARY_METRICS)
