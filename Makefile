@@ -1,5 +1,6 @@
 # ipcperf - build, test, bench, plots, deps, clean.
 #   make              build bench/ipcperf (SANITIZE=1: ASan+UBSan; V=1: show commands)
+#   make static       bench/ipcperf-static, the program of the container image
 #   make test         every test (unit, integration, harness, plots)
 #   make bench        the default sweep, then its plots
 #   make plots RUN=results/<id>
@@ -51,12 +52,20 @@ LIB_OBJS   := $(filter-out bench/main.o,$(BENCH_OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
 
-.PHONY: all test unit bench plots deps regress clean
+.PHONY: all static test unit bench plots deps regress clean
 all: bench/ipcperf
 
 bench/ipcperf: $(BENCH_OBJS)
 	@echo "  LD   $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The same objects linked statically (libc.a, liburing.a): the container
+# transports `docker import` it as an image of one file, which needs no libc.
+static: bench/ipcperf-static
+
+bench/ipcperf-static: $(BENCH_OBJS)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(LDFLAGS) -static -o $@ $^ $(LDLIBS)
 
 %.o: %.c
 	@echo "  CC   $@"
@@ -69,7 +78,7 @@ tests/bin/%: tests/unit/%.c $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
-test: bench/ipcperf $(UNIT_BINS)
+test: bench/ipcperf bench/ipcperf-static $(UNIT_BINS)
 	@scripts/deps.sh ensure test
 	python3 tests/run.py
 
@@ -78,7 +87,7 @@ test: bench/ipcperf $(UNIT_BINS)
 BENCH_ARGS ?= --transport uds,uds-dgram,lo,hostip,veth,bridge
 
 bench: bench/ipcperf
-	@scripts/deps.sh ensure all
+	@scripts/deps.sh ensure bench
 	./run.sh $(BENCH_ARGS)
 
 plots:
@@ -103,6 +112,6 @@ regress: bench/ipcperf
 	scripts/compare --threshold "$(THRESHOLD)" "$(BASELINE)" "$$out"
 
 clean:
-	rm -rf bench/ipcperf bench/*.o bench/*.d tests/bin
+	rm -rf bench/ipcperf bench/ipcperf-static bench/*.o bench/*.d tests/bin
 
 -include $(BENCH_OBJS:.o=.d)

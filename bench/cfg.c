@@ -150,6 +150,9 @@ void usage(enum role role, int to_stderr)
 "  --zc              zero-copy sends where the io mode supports them\n"
 "  --timeout SEC     give up on a silent server after SEC seconds (default 5)\n"
 "  --json            print JSON instead of key=value\n"
+"  --forwarder-pid PID  a process that carries the bytes (docker-proxy, pasta,\n"
+"                    slirp4netns): its CPU time over the window is reported as\n"
+"                    forwarder_user_s/forwarder_sys_s (repeatable, up to 8)\n"
 "exit: 0 ok, 1 measurement failed, 2 usage, 4 unsupported on this system\n", f);
 }
 
@@ -157,7 +160,7 @@ enum opt_id {
 	OPT_SOCKET = 256, OPT_ADDR, OPT_PORT, OPT_IO, OPT_MODE, OPT_SIZE,
 	OPT_RECV_SIZE, OPT_DURATION, OPT_WARMUP, OPT_TIMEOUT, OPT_CPU,
 	OPT_VERIFY, OPT_NODELAY, OPT_READY_FD, OPT_ONCE, OPT_JSON, OPT_QD,
-	OPT_ZC, OPT_HELP,
+	OPT_ZC, OPT_FORWARDER_PID, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -179,6 +182,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "qd", required_argument, NULL, OPT_QD },
 	{ "zc", no_argument, NULL, OPT_ZC },
+	{ "forwarder-pid", required_argument, NULL, OPT_FORWARDER_PID },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -232,6 +236,14 @@ static int parse_one(struct bench_cfg *cfg, int id, const char *val)
 		ret = parse_long_in("--qd", val, 1, 4096, &l);
 		cfg->qd = (unsigned)l;
 		return ret;
+	case OPT_FORWARDER_PID:
+		if (cfg->n_forwarders == MAX_FORWARDERS) {
+			fprintf(stderr, "ipcperf: --forwarder-pid given more than %d times (see --help)\n",
+				MAX_FORWARDERS);
+			return EXIT_USAGE;
+		}
+		return parse_long_in("--forwarder-pid", val, 1, 1L << 30,
+				     &cfg->forwarder_pids[cfg->n_forwarders++]);
 	case OPT_SIZE:
 		ret = parse_size(val, &cfg->size);
 		return ret ? bad_value("--size", val, ret) : EXIT_OK;
@@ -267,7 +279,7 @@ static bool opt_allowed(enum role role, int id)
 		return role == ROLE_SERVER;
 	case OPT_MODE: case OPT_SIZE: case OPT_RECV_SIZE: case OPT_DURATION:
 	case OPT_WARMUP: case OPT_VERIFY: case OPT_NODELAY: case OPT_JSON:
-	case OPT_QD: case OPT_ZC:
+	case OPT_QD: case OPT_ZC: case OPT_FORWARDER_PID:
 		return role == ROLE_CLIENT;
 	}
 	return true;

@@ -20,6 +20,7 @@
 #define DEFAULT_TIMEOUT_S    5.0
 #define DEFAULT_DURATION_S   2.0
 #define DEFAULT_WARMUP_S     0.5
+#define MAX_FORWARDERS       8             /* --forwarder-pid given at most this often */
 
 /* Exit codes: DESIGN.md plus the kernel selftests' skip code. */
 enum exit_code {
@@ -52,6 +53,8 @@ struct bench_cfg {
 	bool json;                 /* --json: client prints JSON instead of key=value */
 	unsigned qd;               /* --qd: in-flight operations for queued io modes */
 	bool zc;                   /* --zc: zero-copy send where the io mode has it */
+	long forwarder_pids[MAX_FORWARDERS]; /* --forwarder-pid (repeatable): processes */
+	int n_forwarders;          /*   carrying the bytes, whose CPU time is reported */
 };
 
 void cfg_defaults(struct bench_cfg *cfg);

@@ -3,11 +3,13 @@
  */
 #include "counters.h"
 
+#include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const names[CTR_COUNT] = {
@@ -183,4 +185,82 @@ void counters_delta(const struct counters *a, const struct counters *b, struct c
 	d->present = a->present & b->present;
 	for (int i = 0; i < CTR_COUNT; i++)
 		d->v[i] = d->present & (1u << i) ? b->v[i] - a->v[i] : 0;
+}
+
+int counters_parse_pid_stat(const char *text, long hz, struct proc_cpu *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* comm (field 2) may hold spaces and ')': the fields after the last ')' are fixed */
+	const char *p = strrchr(text, ')');
+	unsigned long long utime, stime;
+
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &utime, &stime) != 2)
+		return -EINVAL;
+	out->user_ns = utime * 1000000000ULL / (unsigned long long)hz;
+	out->sys_ns = stime * 1000000000ULL / (unsigned long long)hz;
+	return 0;
+}
+
+/* One process's reading; 0 or -errno. */
+static int read_pid(long pid, long hz, struct proc_cpu *out)
+{
+	char path[64], buf[1024];
+	struct timespec ts;
+	clockid_t clock;
+	size_t len;
+	FILE *fp;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return -errno;
+	len = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[len] = '\0';
+	fclose(fp);
+	if (counters_parse_pid_stat(buf, hz, out) < 0)
+		return -EINVAL;
+	ret = clock_getcpuclockid((pid_t)pid, &clock);
+	if (ret)
+		return -ret;
+	if (clock_gettime(clock, &ts) < 0)
+		return -errno;
+	out->total_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+int counters_read_pids(const long *pids, int n, struct proc_cpu *sum, long *bad)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	struct proc_cpu one;
+
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < n; i++) {
+		int ret = read_pid(pids[i], hz, &one);
+
+		if (ret < 0) {
+			*bad = pids[i];
+			return ret;
+		}
+		sum->user_ns += one.user_ns;
+		sum->sys_ns += one.sys_ns;
+		sum->total_ns += one.total_ns;
+	}
+	return 0;
+}
+
+void proc_cpu_window(const struct proc_cpu *a, const struct proc_cpu *b,
+		     uint64_t *user_ns, uint64_t *sys_ns)
+{
+	uint64_t total = b->total_ns - a->total_ns;
+	long double u = (long double)(b->user_ns - a->user_ns);
+	long double s = (long double)(b->sys_ns - a->sys_ns);
+
+	if (u + s == 0) {
+		u = (long double)b->user_ns;
+		s = (long double)b->sys_ns;
+	}
+	*user_ns = u + s > 0 ? (uint64_t)((long double)total * u / (u + s)) : 0;
+	*sys_ns = total - *user_ns;
 }

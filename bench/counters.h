@@ -49,4 +49,30 @@ void counters_delta(const struct counters *a, const struct counters *b, struct c
 /* The output name of a counter ("softirq_ns", "tcp_out_segs", ...). */
 const char *counter_name(enum counter_id id);
 
+/*
+ * CPU time of other processes: the forwarders that carry the bytes between
+ * the two sides (docker-proxy, pasta, slirp4netns), all threads. The total
+ * comes from the process's CPU-time clock (clock_getcpuclockid: ns, exact);
+ * /proc/PID/stat splits it into user and system time only at clock-tick
+ * resolution (10 ms at USER_HZ 100), so the split of a window is taken
+ * from the ticks and applied to the exact total (proc_cpu_window).
+ */
+struct proc_cpu {
+	uint64_t user_ns;      /* /proc/PID/stat utime, tick resolution */
+	uint64_t sys_ns;       /* /proc/PID/stat stime, tick resolution */
+	uint64_t total_ns;     /* the CPU-time clock */
+};
+
+/* utime and stime of one /proc/PID/stat text; 0 or -EINVAL. */
+int counters_parse_pid_stat(const char *text, long hz, struct proc_cpu *out);
+/* The sum over pids; 0, or -errno with *bad the pid that could not be read. */
+int counters_read_pids(const long *pids, int n, struct proc_cpu *sum, long *bad);
+/*
+ * User and system ns between readings a and b: the exact total, split as
+ * the ticks of the window split it (as the ticks since the start where the
+ * window saw none).
+ */
+void proc_cpu_window(const struct proc_cpu *a, const struct proc_cpu *b,
+		     uint64_t *user_ns, uint64_t *sys_ns);
+
 #endif

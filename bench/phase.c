@@ -51,6 +51,12 @@ static void take_rusage(struct phase_mark *m)
 	m->ivcsw = (uint64_t)ru.ru_nivcsw;
 }
 
+static void read_forwarders(struct phase_clock *pc, struct phase_mark *m)
+{
+	if (pc->n_fwd)
+		m->fwd_err = counters_read_pids(pc->fwd_pids, pc->n_fwd, &m->fwd, &pc->fwd_bad);
+}
+
 /*
  * Reading /proc takes tens of microseconds: at the start it happens before
  * the clock and rusage are read, at the end after them, so that neither
@@ -61,6 +67,7 @@ static void take_start_mark(struct phase_clock *pc, uint64_t bytes, uint64_t msg
 	struct phase_mark *m = &pc->start;
 
 	counters_read(&m->kernel, pc->cpu);
+	read_forwarders(pc, m);
 	take_rusage(m);
 	m->bytes = bytes;
 	m->msgs = msgs;
@@ -76,6 +83,7 @@ static void take_end_mark(struct phase_clock *pc, uint64_t bytes, uint64_t msgs)
 	m->msgs = msgs;
 	take_rusage(m);
 	counters_read(&m->kernel, pc->cpu);
+	read_forwarders(pc, m);
 }
 
 int phase_start(struct phase_clock *pc, double warmup_s, double duration_s, int cpu)
@@ -100,6 +108,12 @@ int phase_start(struct phase_clock *pc, double warmup_s, double duration_s, int 
 		arm(duration_s);
 	}
 	return 0;
+}
+
+void phase_watch(struct phase_clock *pc, const long *pids, int n)
+{
+	pc->fwd_pids = pids;
+	pc->n_fwd = n;
 }
 
 void phase_stop(void)

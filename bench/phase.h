@@ -25,11 +25,16 @@ struct phase_mark {
 	uint64_t vcsw;
 	uint64_t ivcsw;
 	struct counters kernel;   /* read outside the window (before start, after end) */
+	struct proc_cpu fwd;      /* the forwarders' CPU time, read with kernel */
+	int fwd_err;              /* 0, or -errno reading a forwarder's /proc/PID/stat */
 };
 
 struct phase_clock {
 	int seen;                 /* the phase this side has acted on */
 	int cpu;                  /* the pinned CPU (-1: all), for /proc/stat */
+	const long *fwd_pids;     /* forwarders whose CPU time is read at each mark */
+	int n_fwd;
+	long fwd_bad;             /* the pid whose stat could not be read */
 	struct phase_mark start;  /* taken entering PHASE_MEASURE */
 	struct phase_mark end;    /* taken entering PHASE_DONE */
 };
@@ -38,6 +43,8 @@ extern volatile sig_atomic_t phase_current;
 
 /* Arm the timer: warm-up, then the window. Returns 0 or -errno. */
 int phase_start(struct phase_clock *pc, double warmup_s, double duration_s, int cpu);
+/* Read the CPU time of pids (forwarders) at the marks too; after phase_start. */
+void phase_watch(struct phase_clock *pc, const long *pids, int n);
 /* Disarm the timer (idempotent). */
 void phase_stop(void);
 

@@ -164,6 +164,18 @@ static void put_measurement(struct out *o, const struct record *r)
 	put_latency(o, r);
 }
 
+/* The forwarders' CPU time; null when none was named or nothing measured. */
+static void put_forwarder(struct out *o, const struct record *r)
+{
+	if (r->measured && r->has_forwarder) {
+		put_dbl(o, "forwarder_user_s", r->forwarder_user_s);
+		put_dbl(o, "forwarder_sys_s", r->forwarder_sys_s);
+	} else {
+		put_none(o, "forwarder_user_s");
+		put_none(o, "forwarder_sys_s");
+	}
+}
+
 void report_print(const struct record *r, bool json)
 {
 	struct out o = { .f = stdout, .json = json, .n = 0 };
@@ -177,6 +189,7 @@ void report_print(const struct record *r, bool json)
 		put_dbl(&o, "loss_ratio", r->loss_ratio);
 	else
 		put_none(&o, "loss_ratio");
+	put_forwarder(&o, r);
 	put_u64(&o, "verify_errors", r->verify_errors);
 	put_str(&o, "note", r->note);
 	fputs(json ? "}\n" : "\n", stdout);

@@ -37,6 +37,8 @@ struct record {
 	uint64_t verify_errors;
 	struct counters client_kernel;   /* deltas over each side's window */
 	struct counters server_kernel;
+	bool has_forwarder;              /* --forwarder-pid given: the two below are valid */
+	double forwarder_user_s, forwarder_sys_s;   /* over the client's window */
 };
 
 void report_print(const struct record *r, bool json);

@@ -200,6 +200,7 @@ static int run(struct client *c)
 	ret = phase_start(&s->pc, c->cfg->warmup_s, c->cfg->duration_s, c->cfg->cpu);
 	if (ret < 0)
 		return outcome(c, EXIT_FAIL, "arm the timer: %s", strerror(-ret));
+	phase_watch(&s->pc, c->cfg->forwarder_pids, c->cfg->n_forwarders);
 	ret = c->mode->client(s);
 	phase_stop();
 	if (ret != EXIT_OK)
@@ -266,6 +267,18 @@ static int measure(struct client *c)
 	memcpy(rec->server_kernel.v, r->kernel, sizeof(r->kernel));
 	rec->server_kernel.present = r->kernel_present;
 	rec->measured = true;
+	if (c->cfg->n_forwarders) {
+		int err = pc->start.fwd_err ? pc->start.fwd_err : pc->end.fwd_err;
+		uint64_t user_ns, sys_ns;
+
+		if (err)
+			return outcome(c, EXIT_FAIL, "forwarder pid %ld: cannot read its CPU time: %s",
+				       pc->fwd_bad, strerror(-err));
+		proc_cpu_window(&pc->start.fwd, &pc->end.fwd, &user_ns, &sys_ns);
+		rec->has_forwarder = true;
+		rec->forwarder_user_s = (double)user_ns / 1e9;
+		rec->forwarder_sys_s = (double)sys_ns / 1e9;
+	}
 	if (rec->verify_errors)
 		return outcome(c, EXIT_FAIL, "verify: %llu bytes differ from the pattern (%s)",
 			       (unsigned long long)rec->verify_errors,

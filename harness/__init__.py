@@ -7,7 +7,11 @@ directory. Entry point: ./run.sh (python3 -m harness). Modules:
   rep        one rep of one point         command     one command, its one-line error
   runner     server/client processes      sweep       the ordered product of axes
   meta       meta.json                    state       run ids, liveness, stale runs
-  progress   terminal output              sysctl, nft, counters
+  progress   terminal output              counters    kernel counters per message
+  sysctl, nft, names, stale, outfile      host sysctls, nft tables, object names, leftovers, run files
+  runtimes   what the real runtimes share  docker, dockerd  docker-* transports, daemon
+  rootless   pasta, slirp4netns            launcher    ipcperf in a container/namespace
+  forwarders forwarder CPU columns
 
 The analysis, which scripts/compare and plots/ import too:
 

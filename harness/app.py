@@ -161,7 +161,8 @@ class Run:
         netns = topology.NamespaceHost(root_topo, stack, preexec_fn=runner.die_with_parent,
                                        on_pid=st.add_pid, on_close=self._close_topology)
         ctx = transports.Context(st.run_id, sockdir, self.cfg.mtu, root_topo, netns,
-                                 state=st, sockets=transports.binary_sockets(self.binary))
+                                 state=st, sockets=transports.binary_sockets(self.binary),
+                                 binary=self.binary)
         endpoints, skipped = self._setup(ctx)
         self.meta = self._meta(st.run_id, endpoints, skipped)
         meta.write(os.path.join(self.out, "meta.json"), self.meta)

@@ -28,7 +28,13 @@ SUFFIXES = frozenset([
     "xa", "xb", "x0", "x1", "xv0", "xv1",                   # vxlan
     "mp", "ma", "mb", "mp0", "mp1", "m0", "m1",             # macvlan
     "ip", "ia", "ib", "ip0", "ip1", "i0", "i1",             # ipvlan
+    "dk", "d0", "d1",                                       # a private dockerd's netns, veth
+    "img", "dn",                                            # Docker image, network
+    "db", "dbc", "dp", "dx", "dh", "dc", "dcp", "dcc",      # Docker containers
 ])
+# Docker containers of one kind are told apart by an instance number
+# (ipcp-k3x9-db-11: the server of address .11)
+_INSTANCE = re.compile(r"(.+)-\d+")
 
 _NAME = re.compile(re.escape(PREFIX) + "([%s]{%d})-(.+)" % (re.escape(ID_ALPHABET), ID_LEN))
 
@@ -50,10 +56,19 @@ def run_of(name):
     return m.group(1) if m else None
 
 
-def owner(name):
+def run_prefix(run_id):
+    """What every name of run run_id starts with ('ipcp-k3x9-')."""
+    return f"{PREFIX}{run_id}-"
+
+
+def owner(name, instances=False):
     """The run id of a name this project makes, or None for any other name
-    (one that merely starts with PREFIX)."""
+    (one that merely starts with PREFIX). instances: a registered name
+    followed by -N is one too (Docker containers)."""
     m = _NAME.fullmatch(name)
-    if m is None or m.group(2) not in SUFFIXES:
+    if m is None:
         return None
-    return m.group(1)
+    suffix = m.group(2)
+    if instances and suffix not in SUFFIXES and _INSTANCE.fullmatch(suffix):
+        suffix = _INSTANCE.fullmatch(suffix).group(1)
+    return m.group(1) if suffix in SUFFIXES else None

@@ -46,7 +46,7 @@ class Bench:
 
 def _new_server(bench, point, ep, cpu):
     return runner.Server(
-        bench.binary, ep.server_prefix, ep.socket, ep.server_address(point.cpus), cpu=cpu,
+        ep.binary or bench.binary, ep.server_prefix, ep.socket, ep.server_address(point.cpus), cpu=cpu,
         log_path=os.path.join(bench.sockdir, f"server-{point.transport}-{point.cpus}.log"),
         on_start=bench.state.add_pid, on_stop=bench.state.remove_pid)
 
@@ -61,7 +61,7 @@ def _run_client(bench, point, ep, port, cpu):
             spec = runner.ClientSpec(ep.socket, addr, target_port, point.mode, point.size,
                                      cfg.duration, cfg.warmup, io=point.io, cpu=cpu,
                                      nodelay=cfg.nodelay, verify=cfg.verify)
-            r = runner.run_client(bench.binary, ep.client_prefix, spec)
+            r = runner.run_client(ep.binary or bench.binary, ep.client_prefix, spec)
         return Outcome(r.status, r.record, r.note)
     except topology.TopologyError as e:
         return Outcome("error", None, str(e))

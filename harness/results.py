@@ -15,10 +15,10 @@ import json
 import math
 import os
 
-from . import counters, outfile, stats
+from . import counters, forwarders, outfile, stats
 
 SCHEMA_VERSION = 4          # 2: loss_ratio; 3: kernel counters; 4: A/B arms,
-                            # interference, precision (CHANGELOG.md)
+                            # interference, precision, forwarders (CHANGELOG.md)
 
 # schema 3: per-side user/sys time, the sides' kernel counters combined, and
 # per message (harness/counters.py)
@@ -35,7 +35,7 @@ COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mod
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "client_cpu_s", "server_cpu_s",
            "cpu_ns_per_msg", "client_vcsw", "client_ivcsw", "server_vcsw",
            "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS \
-    + ["arm"] + INTERFERENCE_COLUMNS + ["note"]
+    + ["arm"] + INTERFERENCE_COLUMNS + list(forwarders.COLUMNS) + ["note"]
 
 # Columns copied from the client's JSON record when the rep is ok.
 MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
@@ -60,16 +60,17 @@ CANARY_COLUMNS = ["schema_version", "run_id", "seq", "t_s", "transport", "mode",
 PRECISION_COLUMNS = ["reps_interfered", "precision_pct", "precision_target_pct",
                      "precision_met"]
 ADDED_IN = {2: ("loss_ratio",), 3: tuple(COUNTER_COLUMNS),
-            4: ("arm",) + tuple(INTERFERENCE_COLUMNS) + tuple(PRECISION_COLUMNS)}
+            4: ("arm",) + tuple(INTERFERENCE_COLUMNS) + tuple(PRECISION_COLUMNS)
+            + tuple(forwarders.COLUMNS)}
 SUPPORTED_SCHEMAS = tuple(range(1, max(ADDED_IN) + 1))
 
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
                    "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
                    "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s", "loss_ratio"] \
-    + list(counters.PER_MSG)
+    + list(counters.PER_MSG) + list(forwarders.SUMMARY_METRICS)
 
 SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cpus",
-                    "mode", "size_bytes", "nodelay", "mtu", "status", "reps",
+                    "mode", "size_bytes", "nodelay", "mtu", "forwarder", "status", "reps",
                     "reps_ok", "primary_metric", "noisy"]
                    + [f"{m}_{s}" for m in SUMMARY_METRICS
                       for s in ("median", "ci_low", "ci_high", "cv")]
@@ -112,6 +113,7 @@ def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_share
         for k in MEASURED:
             row[k] = record.get(k)
         row.update(counters.derive(record, point["socket"], point["cpus"], netns_shared))
+        row.update(forwarders.derive(record, point["transport"]))
     if record and record.get("nodelay") in (0, 1):
         row["nodelay"] = record["nodelay"]
     return {k: cell(v) for k, v in row.items()}
@@ -311,7 +313,8 @@ def _summary_row(reps):
     s = {c: "" for c in SUMMARY_COLUMNS}
     s.update({k: first.get(k, "") for k in POINT_KEY})     # every axis of the point
     s.update(schema_version=SCHEMA_VERSION, run_id=first["run_id"], socket=first["socket"],
-             nodelay=ref["nodelay"], status=_point_status(ok, bad),
+             nodelay=ref["nodelay"], forwarder=ref.get("forwarder", ""),
+             status=_point_status(ok, bad),
              reps=len(reps), reps_ok=len(ok), primary_metric=primary,
              note=(bad[0]["note"] if bad else ""))
     for m in SUMMARY_METRICS:

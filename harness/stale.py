@@ -21,7 +21,7 @@ Everything else with the prefix is left alone and named in one line.
 
 import os
 
-from . import names, state, sysctl, topology
+from . import names, runtimes, state, sysctl, topology
 
 
 def _made_by(rid, dead_run, name):
@@ -42,6 +42,8 @@ def sweep(own_id, directory=None, host=None):
     records = {rid: data for rid, _, data in dead}
     removed, left, restored = [], [], []
     with state.Holds(own_id, directory) as is_alive:
+        # first: the runtimes find a dead run's daemon through its directories
+        runtime_removed = runtimes.sweep_stale(is_alive)
         if os.geteuid() == 0:
             removed, left = topology.sweep_stale(
                 names.PREFIX, is_alive, host, run_of=names.run_of,
@@ -51,6 +53,9 @@ def sweep(own_id, directory=None, host=None):
                 restored += sysctl.restore_dead(data, directory)
                 state.reap_dead_run(path, data)
     lines = []
+    if runtime_removed:
+        lines.append(f"removed {len(runtime_removed)} runtime objects left by dead runs: "
+                     + ", ".join(runtime_removed))
     if restored:
         lines.append("restored sysctls a dead run changed: " + ", ".join(restored))
     if removed:

@@ -110,6 +110,17 @@ class Sysctls:
                 write(name, value)
         return orig
 
+    def adopt(self, name, orig):
+        """Record a change that something the run started made (a daemon):
+        name was orig before it and is what it reads now. Put back like a
+        held one: by release(), or by the next run after a kill -9."""
+        with locked(self.dir):
+            others = _live_records(self.dir, name, {self.st.run_id})
+            if others:
+                orig = others[0]["orig"]
+            self.st.data.setdefault(KEY, {})[name] = {"orig": str(orig), "set": read(name)}
+            self.st._save()
+
     def release(self, name):
         """Restore name unless another live run still holds it."""
         try:

@@ -20,22 +20,33 @@ Address plan (all inside 198.18.0.0/15, the benchmarking range):
   container .2; its bridge is in the host namespace, so a concurrent run's
   takes the first free 198.19.N.0/24), vxlan overlay 198.18.3.0/24 over
   underlay 198.18.4.0/24, macvlan 198.18.5.0/24, ipvlan 198.18.6.0/24.
+  The real runtimes' transports (harness/docker.py, harness/rootless.py)
+  take theirs from 198.18.16.0/20 upward: a private dockerd's namespace
+  198.18.16.0/24, its --bip 198.18.17.0/24, pasta's namespace
+  198.18.18.0/24, slirp4netns's 198.18.19.0/24, the daemon's address pool
+  198.18.20.0/22, the run's Docker network 198.18.24.0/24 (with the user's
+  daemon the first free of 198.18.24-63.0/24).
 """
 
 import contextlib
 import dataclasses
+import importlib
 import os
 import socket as socketlib
 
 from . import names, nft, runner, sysctl, topology
 
 NAMES = ("uds", "uds-dgram", "uds-seqpacket", "pipe", "shm", "lo", "netns-lo",
-         "hostip", "tcp6", "udp", "veth", "nat", "bridge", "vxlan", "macvlan", "ipvlan")
+         "hostip", "tcp6", "udp", "veth", "nat", "bridge", "vxlan", "macvlan", "ipvlan",
+         "docker-bridge", "docker-publish", "docker-proxy", "docker-host",
+         "docker-container", "pasta", "slirp4netns")
 SOCKET = {"uds": "unix-stream", "uds-dgram": "unix-dgram",
           "uds-seqpacket": "unix-seqpacket", "pipe": "pipe", "shm": "shm",
           "lo": "tcp", "netns-lo": "tcp", "hostip": "tcp", "tcp6": "tcp", "udp": "udp",
           "veth": "tcp", "nat": "tcp", "bridge": "tcp", "vxlan": "tcp",
-          "macvlan": "tcp", "ipvlan": "tcp"}
+          "macvlan": "tcp", "ipvlan": "tcp", "docker-bridge": "tcp",
+          "docker-publish": "tcp", "docker-proxy": "tcp", "docker-host": "tcp",
+          "docker-container": "tcp", "pasta": "tcp", "slirp4netns": "tcp"}
 PREFIX = names.PREFIX      # the registry is harness/names.py; kept for callers
 # socket kinds addressed by a path in the run's private directory
 PATH_SOCKETS = {"unix-stream": ".sock", "unix-dgram": ".sock", "unix-seqpacket": ".sock",
@@ -89,6 +100,8 @@ class Endpoint:
     mtu_links: list = dataclasses.field(default_factory=list)
     host: object = None      # topology.Host that runs `ip` for mtu_links
     link_mtu: int = None     # the MTU mtu_links were last given
+    binary: str = None       # run instead of bench/ipcperf, both roles (harness/launcher.py)
+    shared_netns: bool = None  # both sides in one namespace; None: as namespaces says
 
     def address(self, tag):
         """Address for one server; tag tells servers of one transport apart
@@ -123,6 +136,8 @@ class Endpoint:
     def netns_shared(self):
         """Both sides in one network namespace: each sees the other's packets
         in its counters."""
+        if self.shared_netns is not None:
+            return self.shared_netns
         return self.namespaces.get("server") == self.namespaces.get("client")
 
     def set_mtu(self, mtu):
@@ -142,8 +157,11 @@ class Endpoint:
 class Context:
     """What setup() needs from the run; owns the namespaces host lazily."""
 
-    def __init__(self, run_id, sockdir, mtu, root, netns_host, state=None, sockets=None):
+    def __init__(self, run_id, sockdir, mtu, root, netns_host, state=None, sockets=None,
+                 binary=None):
         self.run_id = run_id
+        self.binary = binary          # bench/ipcperf, for the runtimes' launchers and image
+        self.runtimes = {}            # what the container runtimes' transports share
         self.sockdir = sockdir
         self.mtu = mtu
         self.root = root              # Topology on the machine itself
@@ -281,20 +299,20 @@ def _netns_lo(ctx):
     return _ip_endpoint("netns-lo", t, ns, ns, "127.0.0.1", {})
 
 
-def _free_subnet(host):
-    """The first /24 of NAT_SUBNETS that no address or route of the host
-    namespace touches."""
+def _free_subnet(host, candidates=NAT_SUBNETS):
+    """The first /24 of candidates (NAT_SUBNETS) that no address or route of
+    the host namespace touches."""
     used = set()
     for link in host.ip_json(None, "-4", "addr", "show"):
         for a in link.get("addr_info", []):
             used.add(".".join(a.get("local", "").split(".")[:3]))
     for r in host.ip_json(None, "-4", "route", "show", "table", "all"):
         used.add(".".join(r.get("dst", "").split("/")[0].split(".")[:3]))
-    for net in NAT_SUBNETS:
+    for net in candidates:
         if net not in used:
             return net
-    raise topology.TopologyError("no free /24 for the nat bridge in 198.18.2.0/24 "
-                                 "or 198.19.0.0/16")
+    raise topology.TopologyError(f"no free /24 among {candidates[0]}.0/24.."
+                                 f"{candidates[-1]}.0/24 in the host namespace")
 
 
 def _nat_host_ip(ctx):
@@ -454,6 +472,14 @@ def _child_links(kind, mode, sub, p, x):
     return setup
 
 
+def _runtime(module, name):
+    """A transport that a container runtime's module sets up; imported when
+    first used (they build on this module)."""
+    def setup(ctx):
+        return getattr(importlib.import_module(f"{__package__}.{module}"), name)(ctx)
+    return setup
+
+
 def _path_kind(name):
     def setup(ctx):
         kind = SOCKET[name]
@@ -485,7 +511,14 @@ _SETUP = {"uds": _path_kind("uds"), "uds-dgram": _path_kind("uds-dgram"),
           "hostip": _hostip, "netns-lo": _netns_lo, "veth": _veth, "bridge": _bridge,
           "nat": _nat, "vxlan": _vxlan,
           "macvlan": _child_links("macvlan", "bridge", "198.18.5", "mp", "m"),
-          "ipvlan": _child_links("ipvlan", "l2", "198.18.6", "ip", "i")}
+          "ipvlan": _child_links("ipvlan", "l2", "198.18.6", "ip", "i"),
+          "docker-bridge": _runtime("docker", "docker_bridge"),
+          "docker-publish": _runtime("docker", "docker_publish"),
+          "docker-proxy": _runtime("docker", "docker_proxy"),
+          "docker-host": _runtime("docker", "docker_host"),
+          "docker-container": _runtime("docker", "docker_container"),
+          "pasta": _runtime("rootless", "pasta"),
+          "slirp4netns": _runtime("rootless", "slirp4netns")}
 
 
 def setup(name, ctx):

@@ -33,19 +33,22 @@ dry_out = "eval term_cmd(OUT, fig_w, fig_h); set output '/dev/null'"
 
 # ---- one fixed style per transport --------------------------------------
 # Okabe & Ito's colour-blind-safe palette (yellow left out: unreadable on white).
-# Seven colours for sixteen transports: each later transport shares the colour
-# of the one it is a variant of and is told apart by a dashed line and another
-# point (uds-seqpacket ~ uds, netns-lo ~ lo, tcp6 ~ hostip, udp ~ uds-dgram,
-# nat ~ veth, vxlan, macvlan and ipvlan ~ bridge, shm ~ pipe).  Unknown names:
+# Seven colours for twenty-three transports: each later transport shares the
+# colour of the one it is a variant of and is told apart by a dashed line and
+# another point (uds-seqpacket ~ uds, netns-lo ~ lo, tcp6 ~ hostip, udp ~
+# uds-dgram, nat ~ veth, vxlan, macvlan and ipvlan ~ bridge, shm ~ pipe); a
+# real runtime shares its rebuilt twin's colour (docker-bridge ~ bridge,
+# docker-publish ~ nat, docker-host and docker-container ~ lo), and the
+# forwarders from 127.0.0.1 (docker-proxy, pasta, slirp4netns) hostip's.  Unknown names:
 # grey stars.  Column i is the look of the i-th word of TNAMES; the names row
 # below says which transport that is, and tests/plots checks it against
 # harness/transports.NAMES, so the two cannot drift apart.
-# names:   uds     uds-dgram uds-seqpacket pipe    shm     lo      netns-lo hostip  tcp6    udp     veth    nat     bridge  vxlan   macvlan ipvlan
-_tcolors = "#0072B2 #56B4E9   #0072B2       #000000 #000000 #D55E00 #D55E00  #E69F00 #E69F00 #56B4E9 #009E73 #009E73 #CC79A7 #CC79A7 #CC79A7 #CC79A7"
+# names:   uds     uds-dgram uds-seqpacket pipe    shm     lo      netns-lo hostip  tcp6    udp     veth    nat     bridge  vxlan   macvlan ipvlan  docker-bridge docker-publish docker-proxy docker-host docker-container pasta   slirp4netns
+_tcolors = "#0072B2 #56B4E9   #0072B2       #000000 #000000 #D55E00 #D55E00  #E69F00 #E69F00 #56B4E9 #009E73 #009E73 #CC79A7 #CC79A7 #CC79A7 #CC79A7  #CC79A7       #009E73        #E69F00      #D55E00     #D55E00          #E69F00 #E69F00"
 # point types (cairo/svg): 4/5 square, 6/7 circle, 8/9 triangle, 10/11 inverted
 # triangle, 12/13 diamond, 14/15 pentagon; odd = filled, even = open
-_tpoints = "7       9         6             13      12      5       4        13      12      8       11      10      15      14      9       7"
-_tdashes = "1       1         2             1       2       1       2        1       2       2       1       2       1       2       1       2"
+_tpoints = "7       9         6             13      12      5       4        13      12      8       11      10      15      14      9       7        11            13             10           11          15               7       9"
+_tdashes = "1       1         2             1       2       1       2        1       2       2       1       2       1       2       1       2        1             1              2            1           2                1       2"
 if (!exists("TNAMES")) TNAMES = ""
 
 tbase(s) = strstrt(s, ":") ? s[1:strstrt(s, ":")-1] : s

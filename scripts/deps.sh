@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # deps.sh - check for, and install, the Debian packages ipcperf needs.
 #
-# USAGE: scripts/deps.sh check|ensure|install [build|test|all]
+# USAGE: scripts/deps.sh check|ensure|install [build|bench|containers|test|all]
 #   check    list the missing packages; exit 1 if any
 #   ensure   install the missing ones when root; otherwise print the exact
 #            apt-get command and exit 1
 #   install  like ensure (what `make deps` runs)
 # The optional set narrows what is needed: build (compile bench/ipcperf),
-# test/all (everything: namespaces, plots, tests).
+# bench (build, namespaces, plots: what `make bench` needs), containers (the
+# real runtimes of the docker-*, pasta and slirp4netns transports: Docker,
+# passt, slirp4netns), test/all (everything).
 #
 # EXAMPLES
 #   scripts/deps.sh check
@@ -16,7 +18,7 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-usage: scripts/deps.sh check|ensure|install [build|test|all]
+usage: scripts/deps.sh check|ensure|install [build|bench|containers|test|all]
 USAGE
 }
 
@@ -25,11 +27,16 @@ warn() { echo "deps: $*" >&2; }
 
 BUILD_PKGS=(gcc make libc6-dev pkg-config liburing-dev)
 RUN_PKGS=(python3 iproute2 ethtool nftables procps util-linux gnuplot-nox)
+# dockerd with docker-proxy, containerd and runc; pasta; slirp4netns. The
+# harness makes the user namespaces itself (unshare), so uidmap is not needed.
+CONTAINER_PKGS=(docker.io passt slirp4netns)
 
 packages_for() {
 	case "$1" in
 	build) echo "${BUILD_PKGS[@]}" ;;
-	test|all) echo "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" ;;
+	bench) echo "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" ;;
+	containers) echo "${CONTAINER_PKGS[@]}" ;;
+	test|all) echo "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${CONTAINER_PKGS[@]}" ;;
 	*) usage >&2; exit 2 ;;
 	esac
 }
@@ -63,6 +70,7 @@ install_missing() {
 
 main() {
 	local cmd="${1:-}" set="${2:-all}"
+	packages_for "$set" >/dev/null     # an unknown set: usage, exit 2
 	case "$cmd" in
 	check)
 		local out

@@ -74,7 +74,10 @@ class TestParse(unittest.TestCase):
         bad = {
             ("--transport", "foo"): "unknown transport 'foo' (valid: uds, uds-dgram, "
                                     "uds-seqpacket, pipe, shm, lo, netns-lo, hostip, tcp6, "
-                                    "udp, veth, nat, bridge, vxlan, macvlan, ipvlan, all)",
+                                    "udp, veth, nat, bridge, vxlan, macvlan, ipvlan, "
+                                    "docker-bridge, docker-publish, docker-proxy, "
+                                    "docker-host, docker-container, pasta, slirp4netns, "
+                                    "all)",
             ("--size", "12X"): "bad size '12X'",
             ("--size", "2G"): "at most 1G",
             ("--reps", "0"): "bad --reps '0'",

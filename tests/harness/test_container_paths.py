@@ -10,7 +10,6 @@ name. Timings are never asserted."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -251,6 +250,10 @@ class TestContainerPaths(util.TempDirCase):
             elif name in LINK_KINDS:
                 self.assertIn(f"has no {name} link type", why)
                 self.assertFalse(kernel_has(name))
+            elif name.startswith("docker-") or name in ("pasta", "slirp4netns"):
+                # a runtime this machine lacks (tests/harness/test_runtimes.py)
+                self.assertRegex(why, r"not found|does not answer|no access|needs root|"
+                                      r"/dev/net/tun|user namespace")
             else:
                 self.fail(f"{name} skipped: {why}")
 
@@ -286,13 +289,8 @@ class TestContainerPaths(util.TempDirCase):
     def test_sigint_inside_a_nat_rep(self):
         out = self.out()
         proc, rid = self.start_nat_run(out)
-        try:
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        self.assertEqual(proc.returncode, 130, err)
+        code, err = util.interrupt(proc)
+        self.assertEqual(code, 130, err)
         self.assertNotIn("Traceback", err)
         self.assertEqual(leftovers(rid), [])
         self.assertTrue(all(r["status"] == "ok" for r in rows(out)))

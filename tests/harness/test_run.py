@@ -189,7 +189,8 @@ class TestBadInput(util.TempDirCase):
         self.check(["--transport", "lo,foo"] + out,
                    "unknown transport 'foo' (valid: uds, uds-dgram, uds-seqpacket, pipe, shm, "
                    "lo, netns-lo, hostip, tcp6, udp, veth, nat, bridge, vxlan, macvlan, "
-                   "ipvlan, all)")
+                   "ipvlan, docker-bridge, docker-publish, docker-proxy, docker-host, "
+                   "docker-container, pasta, slirp4netns, all)")
         self.check(["--size", "10Q"] + out, "bad size '10Q'")
         self.check(["--size", "4G"] + out, "bad size '4G': at most 1G")
         self.check(["--size", "1M..1K"] + out, "start above end")

@@ -4,6 +4,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -87,6 +88,17 @@ def tree_for_others():
     e = env()
     e["IPCPERF_BIN"] = os.path.join(tree, "bench", "ipcperf")
     return top, os.path.join(tree, "run.sh"), e
+
+
+def interrupt(proc, timeout=60):
+    """SIGINT a started harness and wait for it; (returncode, stderr)."""
+    try:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, err
 
 
 def rows(run_dir, name="results.csv"):

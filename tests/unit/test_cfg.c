@@ -8,7 +8,7 @@
 #include "cfg.h"
 #include "unit.h"
 
-#define MAX_ARGS 24
+#define MAX_ARGS 32
 
 /* Split a command line on spaces into argv (argv[0] is the role word). */
 static int run(enum role role, const char *line)
@@ -33,6 +33,7 @@ static const struct { enum role role; const char *line; int want; } cases[] = {
 	{ ROLE_CLIENT, "--socket unix-dgram --addr @x --mode throughput --size 100", EXIT_OK },
 	{ ROLE_SERVER, "--socket tcp --addr 0.0.0.0 --port 0", EXIT_OK },
 	{ ROLE_SERVER, "--socket unix-stream --addr /tmp/x --once --ready-fd 3", EXIT_OK },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --forwarder-pid 1 --forwarder-pid 77", EXIT_OK },
 	/* required options */
 	{ ROLE_CLIENT, "--addr 127.0.0.1 --port 1 --mode latency --size 1", EXIT_USAGE },
 	{ ROLE_CLIENT, "--socket tcp --port 1 --mode latency --size 1", EXIT_USAGE },
@@ -57,6 +58,11 @@ static const struct { enum role role; const char *line; int want; } cases[] = {
 	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --cpu -1", EXIT_USAGE },
 	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --nodelay yes", EXIT_USAGE },
 	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --qd 0", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --forwarder-pid 0", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --forwarder-pid x1", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --forwarder-pid 1 "
+		       "--forwarder-pid 2 --forwarder-pid 3 --forwarder-pid 4 --forwarder-pid 5 "
+		       "--forwarder-pid 6 --forwarder-pid 7 --forwarder-pid 8 --forwarder-pid 9", EXIT_USAGE },
 	/* rules across options */
 	{ ROLE_CLIENT, "--socket unix-stream --addr /tmp/x --port 1 --mode latency --size 1", EXIT_USAGE },
 	{ ROLE_CLIENT, "--socket unix-stream --addr /tmp/x --mode latency --size 1 --nodelay on", EXIT_USAGE },
@@ -65,6 +71,7 @@ static const struct { enum role role; const char *line; int want; } cases[] = {
 	/* options of the other role */
 	{ ROLE_SERVER, "--socket tcp --addr 127.0.0.1 --port 0 --size 100", EXIT_USAGE },
 	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --once", EXIT_USAGE },
+	{ ROLE_SERVER, "--socket tcp --addr 127.0.0.1 --port 0 --forwarder-pid 1", EXIT_USAGE },
 };
 
 int main(void)

@@ -75,5 +75,24 @@ int main(void)
 	CHECK(d.v[CTR_TCP_OUT_SEGS] == 44 && has(&d, CTR_TCP_OUT_SEGS), "delta of a counter");
 	CHECK(!has(&d, CTR_SOFTIRQ_NS), "delta absent where one reading was");
 	CHECK(!strcmp(counter_name(CTR_TCP_DATA_SEGS_OUT), "tcp_data_segs_out"), "names");
+
+	/* /proc/PID/stat of pasta, its comm holding a space and a ')' */
+	struct proc_cpu pc;
+	CHECK(counters_parse_pid_stat("7865 (pasta (x) y) S 1 7864 7864 0 -1 4194624 123 0 0 0 "
+				      "3 28 0 0 20 0 1 0 52525 0 0", 100, &pc) == 0
+	      && pc.user_ns == 30000000ULL && pc.sys_ns == 280000000ULL,
+	      "pid stat: utime 3 and stime 28 ticks at 100 Hz");
+	CHECK(counters_parse_pid_stat("7865 (pasta) S 1", 100, &pc) < 0, "a truncated pid stat is refused");
+
+	/* the window's exact total, split as its ticks split it */
+	struct proc_cpu w0 = { 10, 100, 1000 }, w1 = { 30, 160, 2000 };
+	uint64_t u, s;
+	proc_cpu_window(&w0, &w1, &u, &s);
+	CHECK(u == 250 && s == 750, "split 20:60 of a 1000 ns window: %llu/%llu",
+	      (unsigned long long)u, (unsigned long long)s);
+	w1.user_ns = 10, w1.sys_ns = 100;       /* no tick in the window: the split since start */
+	proc_cpu_window(&w0, &w1, &u, &s);
+	CHECK(u + s == 1000 && u == 90, "no tick: split 10:100 -> %llu/%llu",
+	      (unsigned long long)u, (unsigned long long)s);
 	return unit_done();
 }
