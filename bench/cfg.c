@@ -34,6 +34,13 @@ void cfg_defaults(struct bench_cfg *cfg)
 	cfg->qd = 0;
 }
 
+uint64_t cfg_recv_size(const struct bench_cfg *cfg)
+{
+	if (cfg->recv_size)
+		return cfg->recv_size;
+	return cfg->size > DEFAULT_RECV_FLOOR ? cfg->size : DEFAULT_RECV_FLOOR;
+}
+
 int parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
