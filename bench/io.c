@@ -21,6 +21,8 @@
 const struct io_ops *const io_table[] = {
 	&sync_io,
 	&uring_io,   /* io_uring.c, or io_uring_none.c in a build without liburing */
+	&epoll_io,
+	&busy_io,
 	NULL,
 };
 

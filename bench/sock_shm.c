@@ -139,6 +139,8 @@ static const struct io_ops *shm_own_io(const struct io_ops *asked, char *why, si
 {
 	if (asked == &sync_io)
 		return &shm_futex_io;
+	if (asked == &busy_io)
+		return &shm_spin_io;
 	snprintf(why, len, "shm moves data without system calls: --io %s does not apply "
 		 "(sync waits on a futex, busy spins on the ring)", asked->name);
 	return NULL;
