@@ -53,6 +53,7 @@ struct shm_side {
 	struct shm_ring *rx;
 	struct timespec timeout;
 	uint64_t timeout_ns;
+	uint64_t tail_seen;         /* tx's tail when last read (never ahead of it) */
 	bool spin;                  /* --io busy: spin on the indices, never sleep */
 };
 
@@ -170,6 +171,20 @@ static int wait_for(const struct shm_side *s, struct shm_ring *r, uint32_t *seq,
 	return sleep_for(r, seq, waiting, ready, &s->timeout);
 }
 
+/*
+ * Move an index forward. A sleeping peer needs the sequentially consistent
+ * store (it is half of the "publish, then look for a sleeper" order); a
+ * spinning one only needs the bytes visible before the index (release),
+ * which saves a locked instruction per message on x86.
+ */
+static void publish(const struct shm_side *s, uint64_t *index, uint64_t v)
+{
+	if (s->spin)
+		__atomic_store_n(index, v, __ATOMIC_RELEASE);
+	else
+		STORE(index, v);
+}
+
 /* After a move: wake the peer if it sleeps (a spinning peer sees the index). */
 static void moved(const struct shm_side *s, uint32_t *seq, uint32_t *waiting)
 {
@@ -230,7 +245,20 @@ static int shm_attach(struct io_ctx *io)
 		return -ENOTCONN;
 	s->tx = current_is_server ? shm_ring_s2c(current_map) : shm_ring_c2s(current_map);
 	s->rx = current_is_server ? shm_ring_c2s(current_map) : shm_ring_s2c(current_map);
+	s->tail_seen = LOAD(&s->tx->tail);
 	return 0;
+}
+
+/*
+ * Room for the writer, from the reader's tail as last seen, looked up again
+ * only when the ring looks full: the tail's cache line then stays with the
+ * reader instead of crossing cores twice per message.
+ */
+static uint64_t room_in(struct shm_side *s, struct shm_ring *r, uint64_t head)
+{
+	if (head - s->tail_seen == SHM_RING_BYTES)
+		s->tail_seen = LOAD(&r->tail);
+	return SHM_RING_BYTES - (head - s->tail_seen);
 }
 
 static ssize_t shm_send_msg(struct io_ctx *io, const void *buf, size_t len)
@@ -241,17 +269,19 @@ static ssize_t shm_send_msg(struct io_ctx *io, const void *buf, size_t len)
 	size_t done = 0;
 
 	while (done < len) {
-		uint64_t head, room;
+		uint64_t head = LOAD(&r->head), room = room_in(s, r, head);
 		size_t n;
-		int ret = wait_for(s, r, &r->space_seq, &r->writer_waiting, has_space);
+		int ret;
 
-		if (ret < 0)
-			return ret;
-		head = LOAD(&r->head);
-		room = SHM_RING_BYTES - (head - LOAD(&r->tail));
+		if (!room) {
+			ret = wait_for(s, r, &r->space_seq, &r->writer_waiting, has_space);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
 		n = len - done < room ? len - done : (size_t)room;
 		copy_in(r, head, src + done, n);
-		STORE(&r->head, head + n);
+		publish(s, &r->head, head + n);
 		moved(s, &r->data_seq, &r->reader_waiting);
 		done += n;
 	}
@@ -274,7 +304,7 @@ static ssize_t shm_recv_some(struct io_ctx *io, void *buf, size_t cap)
 		return 0;                   /* closed and drained: end of stream */
 	n = cap < avail ? cap : (size_t)avail;
 	copy_out(r, tail, buf, n);
-	STORE(&r->tail, tail + n);
+	publish(s, &r->tail, tail + n);
 	moved(s, &r->space_seq, &r->writer_waiting);
 	return (ssize_t)n;
 }
