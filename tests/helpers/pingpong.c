@@ -349,5 +349,6 @@ int main(int argc, char **argv)
 	if (read(rep[0], &sv, sizeof(sv)) != sizeof(sv) || waitpid(pid, &status, 0) < 0)
 		fail("the server's report");
 	report(&o, samples, n, cv, sv, all);
+	free(samples);
 	return 0;
 }
