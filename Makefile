@@ -1,7 +1,8 @@
 # ipcperf - build, test, bench, plots, deps, clean.
 #   make              build bench/ipcperf (SANITIZE=1: ASan+UBSan; V=1: show commands)
 #   make static       bench/ipcperf-static, the program of the container image
-#   make test         every test (unit, integration, harness, plots)
+#   make test         every test (unit, integration, harness, plots), and the
+#                     test helpers (tests/bin/pingpong: make helpers)
 #   make bench        the default sweep, then its plots
 #   make plots RUN=results/<id>
 #   make deps         install what a fresh Debian machine lacks (root)
@@ -51,8 +52,12 @@ LIB_OBJS   := $(filter-out bench/main.o,$(BENCH_OBJS))
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
+# Test helpers stand alone: they share no code with bench/ (an independent
+# reference is the point of them).
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=tests/bin/%)
 
-.PHONY: all static test unit bench plots deps regress clean
+.PHONY: all static test unit helpers bench plots deps regress clean
 all: bench/ipcperf
 
 bench/ipcperf: $(BENCH_OBJS)
@@ -76,9 +81,16 @@ tests/bin/%: tests/unit/%.c $(LIB_OBJS)
 	@echo "  LD   $@"
 	$(Q)$(CC) $(CFLAGS) -Ibench $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+tests/bin/%: tests/helpers/%.c
+	@mkdir -p tests/bin
+	@echo "  LD   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 unit: $(UNIT_BINS)
 
-test: bench/ipcperf bench/ipcperf-static $(UNIT_BINS)
+helpers: $(HELPER_BINS)
+
+test: bench/ipcperf bench/ipcperf-static $(UNIT_BINS) $(HELPER_BINS)
 	@scripts/deps.sh ensure test
 	python3 tests/run.py
 

@@ -34,6 +34,13 @@ void cfg_defaults(struct bench_cfg *cfg)
 	cfg->qd = 0;
 }
 
+uint64_t cfg_recv_size(const struct bench_cfg *cfg)
+{
+	if (cfg->recv_size)
+		return cfg->recv_size;
+	return cfg->size > DEFAULT_RECV_FLOOR ? cfg->size : DEFAULT_RECV_FLOOR;
+}
+
 int parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -141,7 +148,8 @@ void usage(enum role role, int to_stderr)
 "  --size SIZE       payload bytes per message: 100, 64K, 1MiB (<= 1 GiB)\n"
 "  --duration SEC    measured window (default 2)\n"
 "  --warmup SEC      time run before the window and not counted (default 0.5)\n"
-"  --io IO           sync | uring (see --list; default sync)\n"
+"  --io IO           sync (blocking, default) | uring | epoll (non-blocking,\n"
+"                    epoll_wait) | busy (non-blocking, spins; shm spins on the ring)\n"
 "  --cpu N           pin the client to CPU N\n"
 "  --verify          send a patterned payload and check every byte\n"
 "  --nodelay on|off  TCP_NODELAY (default: on for latency, off for throughput)\n"

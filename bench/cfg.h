@@ -78,6 +78,13 @@ int parse_u64(const char *s, uint64_t *out);
 int parse_size(const char *s, uint64_t *out);
 int parse_seconds(const char *s, double *out);
 
+/*
+ * The stream receive size: what a one-way stream's receiver reads per
+ * call, --recv-size or else max(size, 64 KiB) (as netperf does, so that a
+ * small message size does not make the receiver the bottleneck).
+ */
+uint64_t cfg_recv_size(const struct bench_cfg *cfg);
+
 void usage(enum role role, int to_stderr);
 
 #endif

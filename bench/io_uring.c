@@ -1,11 +1,13 @@
 /*
  * io_uring.c - the `uring` I/O mode: the same messages as `sync`, moved
- * through io_uring (liburing). Latency keeps exactly one operation in
- * flight (a send, waited for, then a receive, waited for), so it compares
- * one to one with sync. Throughput runs its own loops (stream_send /
- * stream_recv): the sender keeps --qd sends in flight as one ordered chain,
- * the receiver uses one multishot receive over a provided-buffer ring.
- * What the kernel offers is probed at run time and named in io_features.
+ * through io_uring (liburing). Request/response keeps exactly one
+ * operation in flight (a send, waited for, then a receive, waited for), so
+ * it compares one to one with sync. A one-way stream uses the queue hooks
+ * of io.h (the workload's loop stays in mode_throughput.c): the sender
+ * keeps --qd sends in flight as one ordered chain, the receiver uses one
+ * multishot receive over a provided-buffer ring and hands each buffer to
+ * the workload in place. What the kernel offers is probed at setup and
+ * named in io_features.
  *
  *   $ bench/ipcperf client --socket tcp --addr 127.0.0.1 --port 40123 \
  *         --io uring --mode throughput --size 64K --zc
@@ -33,8 +35,7 @@
 
 #include "cfg.h"
 #include "io.h"
-#include "payload.h"
-#include "phase.h"
+#include "mode.h"
 #include "sock.h"
 #include "util.h"
 
@@ -80,10 +81,10 @@ enum ur_op {
 #define UD_OP(ud)     ((unsigned)((ud) >> 32))
 #define UD_IDX(ud)    ((uint32_t)(ud))
 
-/* One message of the throughput sender's chain. */
+/* One message of the one-way sender's chain, by its place in the chain. */
 struct ur_slot {
-	uint8_t *buf;
-	uint64_t seq;
+	const uint8_t *buf;
+	size_t len;
 	size_t off;            /* bytes of this message already sent */
 	unsigned notifs;       /* SEND_ZC notifications still owed for buf */
 	bool done;
@@ -111,11 +112,15 @@ struct ur {
 	size_t pbuf_len;
 	unsigned npbufs;
 	bool br_registered;
-	size_t plan_len;       /* what the receiver will use: for io_features */
-	unsigned plan_count;
-	/* the throughput sender */
+	int held;              /* the buffer the workload is reading, or -1 */
+	/* the multishot receive of the current connection */
+	bool armed, eof, kicked;
+	unsigned kicks;        /* lost wake-ups seen (see ur_mshot_check) */
+	uint64_t last_cqe;
+	/* the one-way sender: slots[0..chain) are queued, not yet submitted */
 	struct ur_slot *slots;
-	uint8_t *slot_mem;
+	unsigned chain;
+	uint8_t *slot_mem;     /* --verify: a buffer per slot */
 	size_t slot_mem_len;
 	/* SEND_ZC accounting */
 	uint64_t zc_notifs;
@@ -133,18 +138,15 @@ static bool is_stream(const struct io_ctx *io)
 	return !(io->sock_flags & SOCK_F_DGRAM);
 }
 
-/* Check received bytes as the generic loop does: UDP may lose datagrams. */
-static void check(const struct io_ctx *io, struct payload *pl, const uint8_t *data, size_t n)
+static bool one_way(const struct io_ctx *io)
 {
-	if (io->sock_flags & SOCK_F_LOSSY)
-		payload_check_lossy(pl, data, n);
-	else
-		payload_check_stream(pl, data, n);
+	return io->mode->one_way;
 }
 
-static bool is_throughput(const struct io_ctx *io)
+/* This side sends the messages of a one-way stream (or both ways). */
+static bool is_sender(const struct io_ctx *io)
 {
-	return io->cfg->mode_name && !strcmp(io->cfg->mode_name, "throughput");
+	return !one_way(io) || io->cfg->role == ROLE_CLIENT;
 }
 
 /* ---- waiting ----------------------------------------------------------- */
@@ -378,7 +380,7 @@ static int io_uring_disabled_sysctl(void)
  * plain. Only the flags' -EINVAL moves down the list; any other refusal
  * means io_uring itself is unavailable here.
  */
-static int ur_setup(struct io_ctx *io, struct ur *u, unsigned entries)
+static int ur_make_ring(struct io_ctx *io, struct ur *u, unsigned entries)
 {
 	static const struct { unsigned flags; const char *name; } tries[] = {
 		{ IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, "single_issuer defer_taskrun" },
@@ -591,8 +593,8 @@ static int ur_probe(struct io_ctx *io, struct ur *u)
 		ur_probe_zc_report(u, sv);
 	else
 		ur_probe_send_fixed(u, sv);
-	/* only the throughput receiver (the server) uses the multishot receive */
-	if (is_throughput(io) && io->cfg->role == ROLE_SERVER)
+	/* only a one-way receiver uses the multishot receive */
+	if (!is_sender(io))
 		ur_probe_mshot(u, sv);
 	close(sv[0]);
 	close(sv[1]);
@@ -604,14 +606,14 @@ static void ur_features(struct io_ctx *io, struct ur *u)
 {
 	char *f = io->features;
 	size_t cap = sizeof(io->features), n;
-	bool sender = !is_throughput(io) || io->cfg->role == ROLE_CLIENT;
+	bool sender = is_sender(io);
 
 	n = (size_t)snprintf(f, cap, "qd=%u", u->qd);
 	if (u->taskrun && n < cap)
 		n += (size_t)snprintf(f + n, cap - n, " %s", u->taskrun);
 	if (u->ring_fd && n < cap)
 		n += (size_t)snprintf(f + n, cap - n, " ring_fd");
-	if (sender && is_throughput(io) && n < cap)
+	if (sender && one_way(io) && n < cap)
 		n += (size_t)snprintf(f + n, cap - n, " linked_sends");
 	if (sender && (u->send_fixed || u->zc) && !u->fixed_failed && n < cap)
 		n += (size_t)snprintf(f + n, cap - n, " fixed_buf");
@@ -621,25 +623,56 @@ static void ur_features(struct io_ctx *io, struct ur *u)
 		n += (size_t)snprintf(f + n, cap - n, " zc_copied=%" PRIu64 "/%" PRIu64,
 				      u->zc_copied, u->zc_notifs);
 	if (!sender && u->mshot && n < cap) {
-		if (u->plan_len % 1024)
+		if (u->pbuf_len % 1024)
 			n += (size_t)snprintf(f + n, cap - n, " recv_multishot pbuf_ring=%ux%zu",
-					      u->plan_count, u->plan_len);
+					      u->npbufs, u->pbuf_len);
 		else
 			n += (size_t)snprintf(f + n, cap - n, " recv_multishot pbuf_ring=%ux%zuK",
-					      u->plan_count, u->plan_len / 1024);
+					      u->npbufs, u->pbuf_len / 1024);
 	}
 }
 
 static void ur_release(struct ur *u);
 
-static int ur_init(struct io_ctx *io)
+/* The one-way sender's chain: qd slots; --verify gives each its own bytes. */
+static int ur_slots_alloc(struct io_ctx *io, struct ur *u)
+{
+	u->slots = calloc(u->qd, sizeof(*u->slots));
+	if (!u->slots)
+		return -ENOMEM;
+	if (!io->cfg->verify)
+		return 0;             /* every message may go out of the workload's one buffer */
+	u->slot_mem_len = io->size * u->qd;
+	u->slot_mem = mmap(NULL, u->slot_mem_len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (u->slot_mem == MAP_FAILED) {
+		u->slot_mem = NULL;
+		return -ENOMEM;
+	}
+	ur_buf_index(u, u->slot_mem, u->slot_mem_len);   /* one registered region */
+	return 0;
+}
+
+/* The one-way receiver's provided buffers; without them, one receive at a time. */
+static void ur_pbufs_alloc(struct io_ctx *io, struct ur *u)
+{
+	size_t len;
+	unsigned count;
+
+	ur_pbuf_plan(io->rx_cap, &len, &count);
+	if (ur_pbuf_register(u, len, count) < 0) {
+		ur_pbuf_release(u);
+		u->mshot = false;
+	}
+}
+
+static int ur_setup(struct io_ctx *io)
 {
 	const struct bench_cfg *cfg = io->cfg;
 	struct ur *u;
 	unsigned entries = 8;
 	int ret;
 
-	io->features[0] = '\0';
 	if (io->sock_flags & SOCK_F_NOTSOCK)
 		return unsupported(io, "this io mode sends and receives on sockets; %s is not one",
 				   cfg->socket);
@@ -647,22 +680,21 @@ static int ur_init(struct io_ctx *io)
 	if (!u)
 		return -ENOMEM;
 	io->priv = u;
+	u->held = -1;
 	u->timeout_ns = (uint64_t)(cfg->timeout_s * 1e9);
-	/* latency: exactly one operation in flight, as sync */
-	u->qd = !is_throughput(io) ? 1 : cfg->qd ? cfg->qd : URING_DEFAULT_QD;
+	/* request/response: exactly one operation in flight, as sync */
+	u->qd = !one_way(io) ? 1 : cfg->qd ? cfg->qd : URING_DEFAULT_QD;
 	while (entries < u->qd + 2)
 		entries *= 2;
-	ret = ur_setup(io, u, entries);
+	ret = ur_make_ring(io, u, entries);
 	if (ret == 0) {
 		u->ring_fd = io_uring_register_ring_fd(&u->ring) == 1;
 		ret = ur_probe(io, u);
 	}
-	if (ret == 0 && u->mshot) {
-		uint64_t rx = !is_stream(io) ? cfg->size : cfg->recv_size ? cfg->recv_size
-			: cfg->size > DEFAULT_RECV_FLOOR ? cfg->size : DEFAULT_RECV_FLOOR;
-
-		ur_pbuf_plan((size_t)rx, &u->plan_len, &u->plan_count);
-	}
+	if (ret == 0 && one_way(io) && is_sender(io))
+		ret = ur_slots_alloc(io, u);
+	if (ret == 0 && u->mshot)
+		ur_pbufs_alloc(io, u);
 	if (ret < 0) {
 		ur_release(u);
 		io->priv = NULL;
@@ -672,7 +704,18 @@ static int ur_init(struct io_ctx *io)
 	return 0;
 }
 
-/* ---- one message at a time (latency, and the generic paths) ---------------- */
+/* A fresh connection: the multishot receive is not armed yet. */
+static int ur_attach(struct io_ctx *io)
+{
+	struct ur *u = UR(io);
+
+	u->armed = u->eof = u->kicked = false;
+	u->kicks = 0;
+	u->last_cqe = now_ns();
+	return 0;
+}
+
+/* ---- one message at a time (request/response, and receivers without multishot) */
 
 static ssize_t ur_send_msg(struct io_ctx *io, const void *buf, size_t len)
 {
@@ -710,13 +753,7 @@ static ssize_t ur_recv_some(struct io_ctx *io, void *buf, size_t cap)
 	return ret < 0 ? ret : res;
 }
 
-/* ---- throughput ------------------------------------------------------------ */
-
-static void fill(uint8_t *buf, size_t size, uint64_t seq)
-{
-	for (size_t i = 0; i < size; i++)
-		buf[i] = payload_byte(seq, i);
-}
+/* ---- a one-way stream's sender: queue hooks ------------------------------- */
 
 /*
  * The sender keeps qd sends in flight as one chain of linked SQEs
@@ -735,140 +772,131 @@ static void fill(uint8_t *buf, size_t size, uint64_t seq)
  * not be overtaken either (--verify checks the sequence).
  *
  * The cost: only one chain may be in flight (a second chain would run
- * beside the first), so the loop is submit chain, wait for all of it,
- * repeat. The socket buffer keeps the receiver fed across that refill.
- * What io_uring saves is system calls: one io_uring_enter per qd messages.
+ * beside the first), so queue_send gathers qd messages, then submits the
+ * chain and waits for all of it. The socket buffer keeps the receiver fed
+ * across that refill. What io_uring saves is system calls: one
+ * io_uring_enter per qd messages.
  */
-static int ur_stream_send(struct io_ctx *io, struct payload *pl, struct phase_clock *pc,
-			  struct stream_stats *st)
+static void *ur_send_buf(struct io_ctx *io)
 {
 	struct ur *u = UR(io);
-	size_t size = pl->size;
-	unsigned k = u->qd, owed;
-	uint64_t next = 0, first = 0;   /* messages [first, next) not yet fully sent */
-	bool running = true;
-	struct io_uring_cqe *cqe;
-	int ret = 0;
 
-	u->slots = calloc(k, sizeof(*u->slots));
-	if (!u->slots)
-		return -ENOMEM;
-	if (pl->verify) {
-		/* each message in flight needs its own bytes */
-		u->slot_mem_len = size * k;
-		u->slot_mem = mmap(NULL, u->slot_mem_len, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (u->slot_mem == MAP_FAILED) {
-			u->slot_mem = NULL;
-			return -ENOMEM;
-		}
+	return u->slot_mem ? u->slot_mem + (size_t)u->chain * io->size : NULL;
+}
+
+/* Submit the chain's unfinished messages, in order, linked. Returns how many. */
+static unsigned ur_chain_submit(struct io_ctx *io, struct ur *u)
+{
+	struct io_uring_sqe *sqe = NULL;
+	unsigned owed = 0;
+
+	for (unsigned i = 0; i < u->chain; i++) {
+		struct ur_slot *s = &u->slots[i];
+
+		if (s->done)
+			continue;
+		sqe = ur_sqe(u);
+		ur_prep_send(io, sqe, s->buf + s->off, s->len - s->off, i);
+		sqe->flags |= IOSQE_IO_LINK;
+		owed++;
 	}
-	for (unsigned i = 0; i < k; i++)
-		u->slots[i].buf = u->slot_mem ? u->slot_mem + (size_t)i * size : pl->tx;
-	if (u->slot_mem)
-		ur_buf_index(u, u->slot_mem, u->slot_mem_len);
-	else
-		ur_buf_index(u, pl->tx, size);
-
-	while (running || first < next) {
-		uint64_t end = running ? first + k : next;
-		struct io_uring_sqe *sqe = NULL;
-
-		/*
-		 * A slot about to take a new message may still be held by
-		 * SEND_ZC (its notification not in yet): wait for those before
-		 * the first SQE of the chain is prepared, since waiting submits.
-		 */
-		for (uint64_t m = next; m < end && u->slot_mem; m++)
-			while (u->slots[m % k].notifs)
-				if ((ret = ur_wait_notifs(u)) < 0)
-					return ret;
-		/* the chain: unfinished messages first, then new ones, in order */
-		for (uint64_t m = first; m < end; m++) {
-			struct ur_slot *s = &u->slots[m % k];
-
-			if (m >= next) {
-				if (u->slot_mem)
-					fill(s->buf, size, m);
-				s->seq = m;
-				s->off = 0;
-				s->done = false;
-				next = m + 1;
-			}
-			sqe = ur_sqe(u);
-			ur_prep_send(io, sqe, s->buf + s->off, size - s->off, (uint32_t)(m % k));
-			sqe->flags |= IOSQE_IO_LINK;
-		}
+	if (sqe)
 		sqe->flags &= (__u8)~IOSQE_IO_LINK;
-		owed = (unsigned)(end - first);
+	return owed;
+}
 
-		while (owed) {
-			if ((ret = ur_wait(u, owed)) < 0)
-				return ret;
-			while (io_uring_peek_cqe(&u->ring, &cqe) == 0) {
-				struct ur_slot *s = &u->slots[UD_IDX(cqe->user_data)];
-				int res = cqe->res;
+/* Reap the owed CQEs of a submitted chain; *left counts unfinished messages. */
+static int ur_chain_reap(struct io_ctx *io, struct ur *u, unsigned owed, unsigned *left)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
 
-				if (ur_account(u, cqe)) {
-					io_uring_cqe_seen(&u->ring, cqe);
-					continue;
-				}
-				io_uring_cqe_seen(&u->ring, cqe);
-				owed--;
-				if (res == -ECANCELED)
-					continue;               /* after a broken link: resubmitted */
-				if (res < 0)
-					return res;
-				if (!is_stream(io) && (size_t)res != size)
-					return -EMSGSIZE;
-				s->off += (size_t)res;
-				if (s->off == size && !s->done) {
-					s->done = true;
-					st->bytes += size;
-					st->msgs++;
-					if (!phase_tick(pc, st->bytes, st->msgs))
-						running = false;
-				}
+	while (owed) {
+		if ((ret = ur_wait(u, owed)) < 0)
+			return ret;
+		while (io_uring_peek_cqe(&u->ring, &cqe) == 0) {
+			struct ur_slot *s = &u->slots[UD_IDX(cqe->user_data)];
+			int res = cqe->res;
+			bool notif = ur_account(u, cqe);
+
+			io_uring_cqe_seen(&u->ring, cqe);
+			if (notif)
+				continue;
+			owed--;
+			if (res == -ECANCELED)
+				continue;               /* after a broken link: resubmitted */
+			if (res < 0)
+				return res;
+			if (!is_stream(io) && (size_t)res != s->len)
+				return -EMSGSIZE;
+			s->off += (size_t)res;
+			if (s->off == s->len && !s->done) {
+				s->done = true;
+				(*left)--;
 			}
 		}
-		while (first < next && u->slots[first % k].done)
-			first++;
 	}
+	return 0;
+}
+
+/* Send the gathered chain until every message in it is out; returns their count. */
+static ssize_t ur_chain_run(struct io_ctx *io, struct ur *u)
+{
+	unsigned left = u->chain;
+	ssize_t n = u->chain;
+	int ret;
+
+	while (left)
+		if ((ret = ur_chain_reap(io, u, ur_chain_submit(io, u), &left)) < 0)
+			return ret;
+	u->chain = 0;
+	/* the slots are refilled next: SEND_ZC must have let go of them */
+	if (u->slot_mem && (ret = ur_wait_notifs(u)) < 0)
+		return ret;
+	return n;
+}
+
+static ssize_t ur_queue_send(struct io_ctx *io, const void *buf, size_t len)
+{
+	struct ur *u = UR(io);
+	struct ur_slot *s = &u->slots[u->chain++];
+
+	s->buf = buf;
+	s->len = len;
+	s->off = 0;
+	s->done = false;
+	return u->chain == u->qd ? ur_chain_run(io, u) : 0;
+}
+
+static ssize_t ur_flush_sends(struct io_ctx *io)
+{
+	struct ur *u = UR(io);
+	ssize_t n = u->chain ? ur_chain_run(io, u) : 0;
+	int ret;
+
+	if (n < 0)
+		return n;
 	ret = ur_wait_notifs(u);
 	ur_features(io, u);             /* now with zc_copied */
 	if (u->zc && u->zc_notifs)
 		fprintf(stderr, "ipcperf: uring SEND_ZC: the kernel copied %" PRIu64 " of %" PRIu64 " sends%s\n",
 			u->zc_copied, u->zc_notifs, u->zc_report ? "" : " (usage not reported by this kernel)");
-	return ret;
+	return ret < 0 ? ret : n;
 }
 
-/* The receiver without multishot: one receive in flight, as the generic loop. */
-static int ur_recv_loop(struct io_ctx *io, struct payload *pl, struct phase_clock *pc,
-			struct stream_stats *st)
-{
-	size_t cap = is_stream(io) ? pl->rx_cap : pl->size;
-	ssize_t n;
+/* ---- a one-way stream's receiver: one multishot receive ---------------------- */
 
-	for (;;) {
-		n = ur_recv_some(io, pl->rx, cap);
-		if (n == 0)
-			break;
-		if (n < 0)
-			return (int)n;
-		if (!is_stream(io) && (size_t)n != pl->size)
-			return -EMSGSIZE;
-		check(io, pl, pl->rx, (size_t)n);
-		st->bytes += (uint64_t)n;
-		st->msgs = st->bytes / pl->size;
-		phase_tick(pc, st->bytes, st->msgs);
-	}
-	phase_force_end(pc, st->bytes, st->msgs);
-	return 0;
+/* Give a provided buffer back to the ring. */
+static void ur_pbuf_put(struct ur *u, unsigned bid)
+{
+	io_uring_buf_ring_add(u->br, u->pbufs + (size_t)bid * u->pbuf_len, (unsigned)u->pbuf_len,
+			      (unsigned short)bid, io_uring_buf_ring_mask(u->npbufs), 0);
+	io_uring_buf_ring_advance(u->br, 1);
 }
 
 /*
  * A multishot receive that sleeps although the socket holds data or the
- * end of stream: cancel it, so that the loop arms a fresh one, which
+ * end of stream: cancel it, so that the next wait arms a fresh one, which
  * receives at once. This is a lost wake-up: on kernel 6.18 the multishot
  * receive on an AF_UNIX stream misses the peer's shutdown about once in
  * 100 tests (seen only for the end of stream, never for data; liburing
@@ -876,7 +904,7 @@ static int ur_recv_loop(struct io_ctx *io, struct payload *pl, struct phase_cloc
  * Looking costs one recv(MSG_PEEK) per idle interval, nothing while data
  * flows, and at most MSHOT_IDLE_CHECK_NS after the window has closed.
  */
-static int ur_mshot_check(struct io_ctx *io, struct ur *u, bool *kicked)
+static int ur_mshot_check(struct io_ctx *io, struct ur *u)
 {
 	struct io_uring_sqe *sqe;
 	char c;
@@ -887,106 +915,93 @@ static int ur_mshot_check(struct io_ctx *io, struct ur *u, bool *kicked)
 	io_uring_prep_cancel64(sqe, UD(OP_RECV_MSHOT, 0), 0);
 	io_uring_sqe_set_data64(sqe, UD(OP_CANCEL, 0));
 	u->inflight++;
-	*kicked = true;
+	u->kicked = true;
+	u->kicks++;
 	return 0;
 }
 
 /*
- * The receiver: one multishot receive that keeps completing, each CQE
- * naming the provided buffer it filled; buffers go back to the ring as soon
- * as they are counted (and checked). Stream buffers are rx_cap bytes, as
- * the generic loop reads; datagram buffers are one message, received with
- * MSG_TRUNC so a larger datagram reports its real length. When the ring
- * runs dry the kernel ends the multishot with -ENOBUFS: re-arm it.
+ * One CQE of the multishot receive: > 0 bytes in the buffer now held (at
+ * *data), 0 nothing to hand out (the end of stream sets u->eof), or -errno.
+ * When the ring runs dry the kernel ends the multishot with -ENOBUFS: the
+ * next wait re-arms it.
  */
-static int ur_stream_recv(struct io_ctx *io, struct payload *pl, struct phase_clock *pc,
-			  struct stream_stats *st)
+static ssize_t ur_mshot_cqe(struct ur *u, struct io_uring_cqe *cqe, const void **data)
+{
+	int res = cqe->res;
+	unsigned cflags = cqe->flags, op = UD_OP(cqe->user_data);
+	bool cancelled = res == -ECANCELED && u->kicked;
+
+	ur_account(u, cqe);
+	io_uring_cqe_seen(&u->ring, cqe);
+	if (op != OP_RECV_MSHOT)
+		return 0;                       /* the cancel of ur_mshot_check */
+	if (!(cflags & IORING_CQE_F_MORE))
+		u->armed = u->kicked = false;
+	if (res > 0 && !(cflags & IORING_CQE_F_BUFFER))
+		return -EPROTO;
+	if (cflags & IORING_CQE_F_BUFFER) {
+		unsigned bid = cflags >> IORING_CQE_BUFFER_SHIFT;
+
+		if (res <= 0) {
+			ur_pbuf_put(u, bid);
+		} else {
+			u->held = (int)bid;
+			*data = u->pbufs + (size_t)bid * u->pbuf_len;
+			return res;
+		}
+	}
+	if (res == 0)
+		u->eof = true;                  /* end of stream, or the empty datagram */
+	else if (res < 0 && res != -ENOBUFS && !cancelled)
+		return res;
+	return 0;
+}
+
+/*
+ * recv_buf: the next buffer the multishot receive filled, handed to the
+ * workload in place (stream buffers are rx_cap bytes, datagram buffers one
+ * message, received with MSG_TRUNC so a larger datagram reports its real
+ * length); the previous one goes back to the ring first, since the
+ * workload has counted and checked it. Without multishot, one receive into
+ * the workload's buffer.
+ */
+static ssize_t ur_recv_buf(struct io_ctx *io, void *buf, size_t cap, const void **data)
 {
 	struct ur *u = UR(io);
-	int flags = is_stream(io) ? 0 : MSG_TRUNC, ret;
-	unsigned count, mask, recycled, kicks = 0;
-	bool armed = false, eof = false, kicked = false;
-	uint64_t last_cqe = now_ns();
 	struct io_uring_cqe *cqe;
-	size_t len;
+	ssize_t n;
+	int ret;
 
-	if (!u->mshot)
-		return ur_recv_loop(io, pl, pc, st);
-	ur_pbuf_plan(is_stream(io) ? pl->rx_cap : pl->size, &len, &count);
-	ret = ur_pbuf_register(u, len, count);
-	if (ret < 0) {
-		ur_pbuf_release(u);
-		u->mshot = false;
-		ur_features(io, u);
-		return ur_recv_loop(io, pl, pc, st);
+	if (!u->mshot) {
+		*data = buf;
+		return ur_recv_some(io, buf, cap);
 	}
-	mask = (unsigned)io_uring_buf_ring_mask(count);
-
-	while (!eof) {
-		if (!armed) {
-			ur_prep_recv_mshot(u, io->fd, flags);
-			armed = true;
+	if (u->held >= 0)
+		ur_pbuf_put(u, (unsigned)u->held);
+	u->held = -1;
+	for (;;) {
+		while (!u->eof && io_uring_peek_cqe(&u->ring, &cqe) == 0)
+			if ((n = ur_mshot_cqe(u, cqe, data)) != 0)
+				return n;
+		if (u->eof)
+			return 0;
+		if (!u->armed) {
+			ur_prep_recv_mshot(u, io->fd, is_stream(io) ? 0 : MSG_TRUNC);
+			u->armed = true;
 		}
 		ret = ur_wait_ns(u, 1, MSHOT_IDLE_CHECK_NS);
 		if (ret == -ETIMEDOUT) {
-			if (now_ns() - last_cqe >= u->timeout_ns)
+			if (now_ns() - u->last_cqe >= u->timeout_ns)
 				return -ETIMEDOUT;
-			if (!kicked && (ret = ur_mshot_check(io, u, &kicked)) < 0)
+			if (!u->kicked && (ret = ur_mshot_check(io, u)) < 0)
 				return ret;
-			kicks += kicked;
 			continue;
 		}
 		if (ret < 0)
 			return ret;
-		last_cqe = now_ns();
-		recycled = 0;
-		while (!eof && io_uring_peek_cqe(&u->ring, &cqe) == 0) {
-			int res = cqe->res;
-			unsigned cflags = cqe->flags, op = UD_OP(cqe->user_data);
-			bool cancelled = res == -ECANCELED && kicked;
-
-			ur_account(u, cqe);
-			io_uring_cqe_seen(&u->ring, cqe);
-			if (op != OP_RECV_MSHOT)
-				continue;               /* the cancel of ur_mshot_check */
-			if (!(cflags & IORING_CQE_F_MORE)) {
-				armed = false;
-				kicked = false;
-			}
-			if (res > 0) {
-				uint8_t *data;
-				unsigned bid;
-
-				if (!(cflags & IORING_CQE_F_BUFFER))
-					return -EPROTO;
-				bid = cflags >> IORING_CQE_BUFFER_SHIFT;
-				data = u->pbufs + (size_t)bid * len;
-				if (!is_stream(io) && (size_t)res != pl->size)
-					return -EMSGSIZE;       /* never accept a cut or odd datagram */
-				check(io, pl, data, (size_t)res);
-				st->bytes += (uint64_t)res;
-				st->msgs = st->bytes / pl->size;
-				phase_tick(pc, st->bytes, st->msgs);
-			} else if (res == 0) {
-				eof = true;                     /* end of stream, or the empty datagram */
-			} else if (res != -ENOBUFS && !cancelled) {
-				return res;
-			}
-			if (cflags & IORING_CQE_F_BUFFER) {
-				unsigned bid = cflags >> IORING_CQE_BUFFER_SHIFT;
-
-				io_uring_buf_ring_add(u->br, u->pbufs + (size_t)bid * len, (unsigned)len,
-						      (unsigned short)bid, (int)mask, (int)recycled++);
-			}
-		}
-		if (recycled)
-			io_uring_buf_ring_advance(u->br, (int)recycled);
+		u->last_cqe = now_ns();
 	}
-	phase_force_end(pc, st->bytes, st->msgs);
-	if (kicks)
-		fprintf(stderr, "ipcperf: uring: the multishot receive slept with data or the end of stream waiting; re-armed it %u time%s (a lost kernel wake-up)\n",
-			kicks, kicks == 1 ? "" : "s");
-	return 0;
 }
 
 /* ---- teardown --------------------------------------------------------------- */
@@ -1013,10 +1028,27 @@ static void ur_quiesce(struct io_ctx *io, struct ur *u)
 			/* -EINVAL: a kernel before 5.19 cannot cancel by fd; exiting the ring cancels */
 			if (UD_OP(cqe->user_data) == OP_CANCEL && cqe->res == -EINVAL)
 				cancel_refused = true;
+			if (cqe->flags & IORING_CQE_F_BUFFER)   /* the ring keeps all its buffers */
+				ur_pbuf_put(u, cqe->flags >> IORING_CQE_BUFFER_SHIFT);
 			ur_account(u, cqe);
 			io_uring_cqe_seen(&u->ring, cqe);
 		}
 	}
+}
+
+/* The connection's part ends: nothing of ours stays in flight on its fd. */
+static void ur_detach(struct io_ctx *io)
+{
+	struct ur *u = UR(io);
+
+	ur_quiesce(io, u);
+	if (u->held >= 0)
+		ur_pbuf_put(u, (unsigned)u->held);
+	u->held = -1;
+	if (u->kicks)
+		fprintf(stderr, "ipcperf: uring: the multishot receive slept with data or the end of stream waiting; re-armed it %u time%s (a lost kernel wake-up)\n",
+			u->kicks, u->kicks == 1 ? "" : "s");
+	u->kicks = 0;
 }
 
 static void ur_release(struct ur *u)
@@ -1046,11 +1078,15 @@ static void ur_fini(struct io_ctx *io)
 
 const struct io_ops uring_io = {
 	.name = "uring",
-	.init = ur_init,
+	.setup = ur_setup,
+	.attach = ur_attach,
 	.send_msg = ur_send_msg,
 	.recv_some = ur_recv_some,
+	.detach = ur_detach,
 	.send_eof = io_socket_eof,
 	.fini = ur_fini,
-	.stream_send = ur_stream_send,
-	.stream_recv = ur_stream_recv,
+	.send_buf = ur_send_buf,
+	.queue_send = ur_queue_send,
+	.flush_sends = ur_flush_sends,
+	.recv_buf = ur_recv_buf,
 };

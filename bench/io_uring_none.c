@@ -13,7 +13,7 @@
 
 #include "io.h"
 
-static int none_init(struct io_ctx *io)
+static int none_setup(struct io_ctx *io)
 {
 	snprintf(io->why, sizeof(io->why),
 		 "built without liburing (apt-get install liburing-dev, then make clean all)");
@@ -32,16 +32,10 @@ static ssize_t none_recv_some(struct io_ctx *io, void *buf, size_t cap)
 	return -EOPNOTSUPP;
 }
 
-static void none_fini(struct io_ctx *io)
-{
-	(void)io;
-}
-
 const struct io_ops uring_io = {
 	.name = "uring",
-	.init = none_init,
+	.setup = none_setup,
 	.send_msg = none_send_msg,
 	.recv_some = none_recv_some,
 	.send_eof = io_socket_eof,
-	.fini = none_fini,
 };

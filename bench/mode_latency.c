@@ -17,12 +17,12 @@ static int lat_client(struct side *s)
 	ssize_t n;
 
 	while (phase_tick(&s->pc, s->bytes, s->msgs)) {
-		payload_fill(&s->pl, seq++);
+		payload_fill(&s->pl, s->pl.tx, seq++);
 		t0 = now_ns();
-		n = s->io->send_msg(&s->ctx, s->pl.tx, size);
+		n = io_send(&s->ctx, s->pl.tx, size);
 		if (n < 0)
 			return side_fail(s, (int)n, "send request");
-		n = io_recv_msg(s->io, &s->ctx, s->pl.rx, size);
+		n = io_recv_msg(&s->ctx, s->pl.rx, size);
 		if (n <= 0)
 			return side_fail(s, n ? (int)n : -ECONNRESET, "receive reply");
 		if (s->pc.seen == PHASE_MEASURE)
@@ -40,13 +40,13 @@ static int lat_server(struct side *s)
 	ssize_t n;
 
 	for (;;) {
-		n = io_recv_msg(s->io, &s->ctx, s->pl.rx, size);
+		n = io_recv_msg(&s->ctx, s->pl.rx, size);
 		if (n == 0)
 			break;                        /* the client is done */
 		if (n < 0)
 			return side_fail(s, (int)n, "receive request");
 		payload_check_stream(&s->pl, s->pl.rx, size);
-		n = s->io->send_msg(&s->ctx, s->pl.rx, size);
+		n = io_send(&s->ctx, s->pl.rx, size);
 		if (n < 0)
 			return side_fail(s, (int)n, "send reply");
 		s->bytes += 2 * size;
@@ -59,6 +59,7 @@ static int lat_server(struct side *s)
 
 const struct mode_ops latency_mode = {
 	.name = "latency",
+	.one_way = false,
 	.client = lat_client,
 	.server = lat_server,
 };

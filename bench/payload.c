@@ -23,8 +23,8 @@ int payload_init(struct payload *pl, size_t size, size_t rx_cap, bool verify)
 	pl->rx_cap = rx_cap;
 	pl->verify = verify;
 	pl->tx = alloc_buf(size);
-	pl->rx = alloc_buf(rx_cap);
-	if (!pl->tx || !pl->rx) {
+	pl->rx = rx_cap ? alloc_buf(rx_cap) : NULL;
+	if (!pl->tx || (rx_cap && !pl->rx)) {
 		payload_free(pl);
 		return -ENOMEM;
 	}
@@ -49,12 +49,12 @@ uint8_t payload_byte(uint64_t seq, size_t offset)
 	return (uint8_t)(seq * 131u + offset * 7u + (offset >> 8));
 }
 
-void payload_fill(struct payload *pl, uint64_t seq)
+void payload_fill(const struct payload *pl, uint8_t *buf, uint64_t seq)
 {
 	if (!pl->verify)
 		return;
 	for (size_t i = 0; i < pl->size; i++)
-		pl->tx[i] = payload_byte(seq, i);
+		buf[i] = payload_byte(seq, i);
 }
 
 void payload_check_stream(struct payload *pl, const uint8_t *data, size_t n)

@@ -25,12 +25,14 @@ struct payload {
 	uint64_t next_seq;    /* lossy paths: the lowest sequence number still valid */
 };
 
-/* Allocate both buffers (page-aligned, pre-faulted); 0 or -ENOMEM. */
+/* Allocate both buffers (page-aligned, pre-faulted; no rx buffer when
+ * rx_cap is 0); 0 or -ENOMEM. */
 int payload_init(struct payload *pl, size_t size, size_t rx_cap, bool verify);
 void payload_free(struct payload *pl);
 
-/* Write message seq into pl->tx (only when verifying; else a no-op). */
-void payload_fill(struct payload *pl, uint64_t seq);
+/* Write message seq into buf, pl->size bytes (only when verifying; else a
+ * no-op). buf is pl->tx, or a buffer an io mode queues from. */
+void payload_fill(const struct payload *pl, uint8_t *buf, uint64_t seq);
 
 /* Check n received bytes continuing the stream; counts mismatches. */
 void payload_check_stream(struct payload *pl, const uint8_t *data, size_t n);

@@ -18,7 +18,7 @@
 #include "counters.h"
 
 #define PROTO_MAGIC   0x70637069u  /* "ipcp" */
-#define PROTO_VERSION 3u
+#define PROTO_VERSION 4u
 #define PROTO_NOTE    192
 
 struct proto_hello {
@@ -26,8 +26,10 @@ struct proto_hello {
 	uint32_t version;
 	uint32_t verify;
 	int32_t nodelay;
+	int32_t cpu;               /* the CPU the client is pinned to, or -1 */
 	uint32_t qd;
 	uint32_t zc;
+	uint32_t pad;
 	uint64_t size;
 	uint64_t recv_size;
 	uint64_t duration_ns;

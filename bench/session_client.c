@@ -31,6 +31,7 @@ struct client {
 	const struct bench_cfg *cfg;
 	const struct sock_ops *sock;
 	const struct mode_ops *mode;
+	const struct io_ops *io;   /* the data path: --io, or the socket kind's own */
 	struct side side;
 	struct hist *lat;
 	struct record rec;
@@ -95,8 +96,7 @@ static void merge_features(struct client *c)
 static int prepare(struct client *c)
 {
 	const struct bench_cfg *cfg = c->cfg;
-	int latency = !strcmp(cfg->mode_name, "latency");
-	size_t limit, rx_cap = latency ? cfg->size : 4096;
+	size_t limit;
 	int ret;
 
 	ret = c->sock->fit_size(c->fd, cfg->size, &limit);
@@ -107,20 +107,20 @@ static int prepare(struct client *c)
 	if (ret < 0)
 		return outcome(c, EXIT_FAIL, "size the socket buffer: %s", strerror(-ret));
 	if (c->sock->flags & SOCK_F_TCP) {
-		c->rec.nodelay = cfg->nodelay == TRI_AUTO ? latency : cfg->nodelay;
+		c->rec.nodelay = cfg->nodelay == TRI_AUTO ? !c->mode->one_way : cfg->nodelay;
 		ret = sock_set_nodelay(c->fd, c->rec.nodelay);
 		if (ret < 0)
 			return outcome(c, EXIT_FAIL, "set TCP_NODELAY: %s", strerror(-ret));
 	}
-	if (payload_init(&c->side.pl, cfg->size, rx_cap, cfg->verify) < 0)
+	if (side_init(&c->side, cfg, c->mode, c->io, c->sock->flags, c->fd, c->wfd) < 0)
 		return outcome(c, EXIT_FAIL, "allocate %llu-byte buffers: out of memory",
 			       (unsigned long long)cfg->size);
-	ret = c->side.io->init(&c->side.ctx);
+	ret = io_setup(&c->side.ctx);
 	c->io_ready = ret == 0;
 	if (ret == -EOPNOTSUPP)
 		return outcome(c, EXIT_UNSUPPORTED, "io %s: %s", cfg->io, c->side.ctx.why);
 	if (ret < 0)
-		return outcome(c, EXIT_FAIL, "io %s init: %s", cfg->io, strerror(-ret));
+		return outcome(c, EXIT_FAIL, "io %s setup: %s", cfg->io, strerror(-ret));
 	snprintf(c->rec.io_features, sizeof(c->rec.io_features), "%s", c->side.ctx.features);
 	return EXIT_OK;
 }
@@ -133,6 +133,7 @@ static int handshake(struct client *c)
 		.version = PROTO_VERSION,
 		.verify = cfg->verify,
 		.nodelay = c->rec.nodelay,
+		.cpu = cfg->cpu,
 		.qd = cfg->qd,
 		.zc = cfg->zc,
 		.size = cfg->size,
@@ -181,7 +182,7 @@ static int end_and_collect(struct client *c)
 		ret = sock_set_timeouts(c->fd, step);
 	}
 	for (int i = 0; ret == 0 && i < tries; i++) {
-		ret = s->io->send_eof(&s->ctx);
+		ret = s->ctx.ops->send_eof(&s->ctx);
 		if (ret == 0)
 			ret = proto_recv(c->fd, &c->result, sizeof(c->result), dgram);
 		if (ret != -ETIMEDOUT || i + 1 == tries)
@@ -197,13 +198,7 @@ static int run(struct client *c)
 	struct side *s = &c->side;
 	int ret;
 
-	ret = phase_start(&s->pc, c->cfg->warmup_s, c->cfg->duration_s, c->cfg->cpu);
-	if (ret < 0)
-		return outcome(c, EXIT_FAIL, "arm the timer: %s", strerror(-ret));
-	phase_watch(&s->pc, c->cfg->forwarder_pids, c->cfg->n_forwarders);
-	ret = c->mode->client(s);
-	phase_stop();
-	if (ret != EXIT_OK)
+	if (side_run(s, c->mode->client) != EXIT_OK)
 		return outcome(c, EXIT_FAIL, "%s", s->note);
 	ret = end_and_collect(c);
 	if (ret < 0)
@@ -288,19 +283,17 @@ static int measure(struct client *c)
 
 static int client_steps(struct client *c)
 {
+	char why[sizeof(c->rec.note)];
 	int ret;
 
-	if ((c->sock->flags & SOCK_F_OWN_IO) && strcmp(c->cfg->io, "sync"))
-		return outcome(c, EXIT_UNSUPPORTED,
-			       "%s moves data without system calls: --io %s does not apply (use sync)",
-			       c->cfg->socket, c->cfg->io);
+	c->io = sock_io(c->sock, io_find(c->cfg->io), why, sizeof(why));
+	if (!c->io)
+		return outcome(c, EXIT_UNSUPPORTED, "%s", why);
 	c->fd = c->sock->connect(c->cfg, &c->wfd);
 	if (c->fd < 0)
 		return outcome(c, EXIT_FAIL, "connect to %s%s%.0ld: %s", c->cfg->addr,
 			       c->cfg->port > 0 ? " port " : "", c->cfg->port > 0 ? c->cfg->port : 0,
 			       strerror(-c->fd));
-	c->side.ctx.fd = c->fd;
-	c->side.ctx.wfd = c->wfd;
 	if ((c->sock->flags & SOCK_F_NOTSOCK) && (ret = watchdog_start(c->cfg->timeout_s)) < 0)
 		return outcome(c, EXIT_FAIL, "start the watchdog: %s", strerror(-ret));
 	ret = prepare(c);
@@ -312,7 +305,7 @@ static int client_steps(struct client *c)
 		ret = measure(c);
 	if (c->io_ready) {
 		merge_features(c);
-		c->side.io->fini(&c->side.ctx);
+		io_fini(&c->side.ctx);
 	}
 	watchdog_stop();
 	return ret;
@@ -330,15 +323,8 @@ int session_client(const struct bench_cfg *cfg)
 	c.rec.cfg = cfg;
 	c.rec.nodelay = -1;
 	c.rec.server_cpu = -1;
-	c.rec.recv_size = cfg->recv_size ? cfg->recv_size
-		: cfg->size > DEFAULT_RECV_FLOOR ? cfg->size : DEFAULT_RECV_FLOOR;
-	c.side.cfg = cfg;
-	c.side.io = c.sock->io ? c.sock->io : io_find(cfg->io);
-	c.side.ctx.cfg = cfg;
-	c.side.ctx.fd = -1;
-	c.side.ctx.wfd = -1;
-	c.side.ctx.sock_flags = c.sock->flags;
-	if (!strcmp(cfg->mode_name, "latency")) {
+	c.rec.recv_size = cfg_recv_size(cfg);
+	if (!c.mode->one_way) {
 		c.lat = malloc(sizeof(*c.lat));
 		if (!c.lat)
 			die(ENOMEM, "allocate the histogram");

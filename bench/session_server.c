@@ -79,7 +79,10 @@ static int prepare(struct test *t, const struct sock_ops *sock, int fd, int wfd,
 		   const struct proto_hello *h)
 {
 	const struct bench_cfg *cfg = &t->cfg;
-	size_t limit, rx_cap = (size_t)cfg->size;
+	const struct io_ops *io;
+	const char *rule;
+	char why[sizeof(t->ack.note)];
+	size_t limit;
 	int ret;
 
 	t->ack.magic = PROTO_MAGIC;
@@ -88,36 +91,30 @@ static int prepare(struct test *t, const struct sock_ops *sock, int fd, int wfd,
 		return refuse(t, EXIT_FAIL, "protocol version %u, this server speaks %u",
 			      h->version, PROTO_VERSION);
 	t->mode_ops = mode_find(cfg->mode_name);
-	t->side.io = sock->io ? sock->io : io_find(cfg->io);
-	if (sock->io && strcmp(cfg->io, "sync"))
-		return refuse(t, EXIT_UNSUPPORTED, "%s has its own data path: --io %s does not apply",
-			      sock->name, cfg->io);
-	if (!t->mode_ops || !t->side.io || !cfg->size || cfg->size > MAX_SIZE_BYTES)
+	if (!t->mode_ops || !io_find(cfg->io) || !cfg->size || cfg->size > MAX_SIZE_BYTES)
 		return refuse(t, EXIT_FAIL, "cannot run mode '%s' io '%s' size %llu",
 			      cfg->mode_name, cfg->io, (unsigned long long)cfg->size);
+	io = sock_io(sock, io_find(cfg->io), why, sizeof(why));
+	if (!io)
+		return refuse(t, EXIT_UNSUPPORTED, "%s", why);
+	rule = io_placement_rule(io, cfg->cpu, h->cpu);
+	if (rule)
+		return refuse(t, EXIT_UNSUPPORTED, "%s", rule);
 	ret = sock->fit_size(fd, (size_t)cfg->size, &limit);
 	if (ret == -EMSGSIZE)
 		return refuse(t, EXIT_UNSUPPORTED, "replies of %llu bytes exceed the datagram limit of %zu bytes",
 			      (unsigned long long)cfg->size, limit);
 	if ((sock->flags & SOCK_F_TCP) && cfg->nodelay >= 0)
 		sock_set_nodelay(fd, cfg->nodelay);
-	if (!strcmp(cfg->mode_name, "throughput") && !(sock->flags & SOCK_F_DGRAM))
-		rx_cap = cfg->recv_size ? cfg->recv_size
-			: cfg->size > DEFAULT_RECV_FLOOR ? cfg->size : DEFAULT_RECV_FLOOR;
-	if (payload_init(&t->side.pl, (size_t)cfg->size, rx_cap, cfg->verify) < 0)
+	if (side_init(&t->side, cfg, t->mode_ops, io, sock->flags, fd, wfd) < 0)
 		return refuse(t, EXIT_FAIL, "allocate %llu-byte buffers: out of memory",
 			      (unsigned long long)cfg->size);
-	t->side.cfg = cfg;
-	t->side.ctx.cfg = cfg;
-	t->side.ctx.fd = fd;
-	t->side.ctx.wfd = wfd;
-	t->side.ctx.sock_flags = sock->flags;
-	ret = t->side.io->init(&t->side.ctx);
+	ret = io_setup(&t->side.ctx);
 	t->io_ready = ret == 0;
 	if (ret == -EOPNOTSUPP)
 		return refuse(t, EXIT_UNSUPPORTED, "io %s: %s", cfg->io, t->side.ctx.why);
 	if (ret < 0)
-		return refuse(t, EXIT_FAIL, "io %s init: %s", cfg->io, strerror(-ret));
+		return refuse(t, EXIT_FAIL, "io %s setup: %s", cfg->io, strerror(-ret));
 	snprintf(t->ack.features, sizeof(t->ack.features), "%s", t->side.ctx.features);
 	return refuse(t, EXIT_OK, "");
 }
@@ -131,10 +128,7 @@ static void run(struct test *t, int wfd)
 	struct counters k;
 	int ret;
 
-	ret = phase_start(&s->pc, t->cfg.warmup_s, t->cfg.duration_s, t->cfg.cpu);
-	if (ret == 0)
-		ret = t->mode_ops->server(s);
-	phase_stop();
+	ret = side_run(s, t->mode_ops->server);
 	if (ret != EXIT_OK) {
 		warnx_(0, "test aborted: %s", s->note);
 		return;
@@ -194,7 +188,7 @@ static int serve_one(const struct bench_cfg *base, const struct sock_ops *sock, 
 	else if (ret != EXIT_OK)
 		warnx_(0, "refused a test: %s", t.ack.note);
 	if (t.io_ready)
-		t.side.io->fini(&t.side.ctx);
+		io_fini(&t.side.ctx);
 	watchdog_stop();
 	payload_free(&t.side.pl);
 	sock->release(lfd, fd, wfd);

@@ -1,14 +1,23 @@
 /*
- * shm_ring.c - byte rings in shared memory with futex waits, as an io_ops
- * so that the workloads run over it unchanged.
+ * shm_ring.c - byte rings in shared memory, as two io_ops (how a side
+ * waits) so that the workloads run over them unchanged: `--io sync` sleeps
+ * on a futex, `--io busy` spins on the ring's indices and never enters the
+ * kernel (the floor: what moving bytes between two cores costs without a
+ * wake-up).
  *
  * Each ring has a head (bytes written) and a tail (bytes read), each on
- * its own cache line. A side that finds the ring empty (reader) or full
- * (writer) announces itself in a `waiting` word, re-checks, and sleeps on a
- * sequence word with FUTEX_WAIT bounded by --timeout; the other side bumps
- * the sequence after every move and wakes only when someone waits. Sequence
- * consistent atomics order "publish head, then look for a sleeper" against
- * "announce sleep, then look at head", so no wake-up is lost.
+ * its own cache line. A sleeping side that finds the ring empty (reader) or
+ * full (writer) announces itself in a `waiting` word, re-checks, and sleeps
+ * on a sequence word with FUTEX_WAIT bounded by --timeout; the other side
+ * bumps the sequence after every move and wakes only when someone waits.
+ * Sequence consistent atomics order "publish head, then look for a
+ * sleeper" against "announce sleep, then look at head", so no wake-up is
+ * lost. A spinning side re-reads the index until it moves (both sides of a
+ * test wait the same way: the io mode travels in the hello), checking the
+ * clock every SPIN_CLOCK_EVERY rounds for --timeout.
+ *
+ *   $ bench/ipcperf client --socket shm --addr /tmp/d/s --io busy --mode latency --size 100
+ *   ... io=busy ... io_features="ring=1024KiB spin" ... client_vcsw=0 ...
  */
 #include "shm_ring.h"
 
@@ -23,8 +32,10 @@
 
 #include "cfg.h"
 #include "io.h"
+#include "util.h"
 
 #define CACHELINE 64
+#define SPIN_CLOCK_EVERY 1024
 
 struct shm_ring {
 	uint64_t head __attribute__((aligned(CACHELINE)));
@@ -41,6 +52,9 @@ struct shm_side {
 	struct shm_ring *tx;
 	struct shm_ring *rx;
 	struct timespec timeout;
+	uint64_t timeout_ns;
+	uint64_t tail_seen;         /* tx's tail when last read (never ahead of it) */
+	bool spin;                  /* --io busy: spin on the indices, never sleep */
 };
 
 static void *current_map;
@@ -80,12 +94,22 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
 	return syscall(SYS_futex, word, op, val, ts, NULL, 0);
 }
 
+/* The spinning core's hint that it waits (SMT siblings and power). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 /*
  * Sleep until ready(r) holds, the ring is closed, or the timeout passes.
  * Returns 0, or -ETIMEDOUT. EINTR (the phase timer) just loops.
  */
-static int wait_for(struct shm_ring *r, uint32_t *seq, uint32_t *waiting,
-		    bool (*ready)(struct shm_ring *), const struct timespec *timeout)
+static int sleep_for(struct shm_ring *r, uint32_t *seq, uint32_t *waiting,
+		     bool (*ready)(struct shm_ring *), const struct timespec *timeout)
 {
 	while (!ready(r) && !LOAD(&r->closed)) {
 		uint32_t s = LOAD(seq);
@@ -100,6 +124,23 @@ static int wait_for(struct shm_ring *r, uint32_t *seq, uint32_t *waiting,
 			return -ETIMEDOUT;
 		}
 		STORE(waiting, 0);
+	}
+	return 0;
+}
+
+/* Spin until ready(r) holds or the ring is closed; -ETIMEDOUT after timeout_ns. */
+static int spin_for(struct shm_ring *r, bool (*ready)(struct shm_ring *), uint64_t timeout_ns)
+{
+	uint64_t deadline = 0;
+
+	for (unsigned i = 1; !ready(r) && !LOAD(&r->closed); i++) {
+		cpu_relax();
+		if (i % SPIN_CLOCK_EVERY)
+			continue;
+		if (!deadline)
+			deadline = now_ns() + timeout_ns;
+		else if (now_ns() >= deadline)
+			return -ETIMEDOUT;
 	}
 	return 0;
 }
@@ -122,6 +163,35 @@ static void signal_seq(uint32_t *seq, uint32_t *waiting)
 		futex(seq, FUTEX_WAKE, 1, NULL);
 }
 
+static int wait_for(const struct shm_side *s, struct shm_ring *r, uint32_t *seq,
+		    uint32_t *waiting, bool (*ready)(struct shm_ring *))
+{
+	if (s->spin)
+		return spin_for(r, ready, s->timeout_ns);
+	return sleep_for(r, seq, waiting, ready, &s->timeout);
+}
+
+/*
+ * Move an index forward. A sleeping peer needs the sequentially consistent
+ * store (it is half of the "publish, then look for a sleeper" order); a
+ * spinning one only needs the bytes visible before the index (release),
+ * which saves a locked instruction per message on x86.
+ */
+static void publish(const struct shm_side *s, uint64_t *index, uint64_t v)
+{
+	if (s->spin)
+		__atomic_store_n(index, v, __ATOMIC_RELEASE);
+	else
+		STORE(index, v);
+}
+
+/* After a move: wake the peer if it sleeps (a spinning peer sees the index). */
+static void moved(const struct shm_side *s, uint32_t *seq, uint32_t *waiting)
+{
+	if (!s->spin)
+		signal_seq(seq, waiting);
+}
+
 static void copy_in(struct shm_ring *r, uint64_t at, const uint8_t *src, size_t n)
 {
 	size_t off = (size_t)(at & (SHM_RING_BYTES - 1));
@@ -140,22 +210,55 @@ static void copy_out(struct shm_ring *r, uint64_t at, uint8_t *dst, size_t n)
 	memcpy(dst + first, r->data, n - first);
 }
 
-static int shm_init(struct io_ctx *io)
+static struct shm_side the_side;
+
+static int setup(struct io_ctx *io, bool spin)
 {
-	static struct shm_side side;
 	double t = io->cfg->timeout_s;
 
-	if (!current_map) {
-		snprintf(io->why, sizeof(io->why), "no shared ring is set up");
-		return -EOPNOTSUPP;
-	}
-	side.tx = current_is_server ? shm_ring_s2c(current_map) : shm_ring_c2s(current_map);
-	side.rx = current_is_server ? shm_ring_c2s(current_map) : shm_ring_s2c(current_map);
-	side.timeout.tv_sec = (time_t)t;
-	side.timeout.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
-	io->priv = &side;
-	snprintf(io->features, sizeof(io->features), "ring=%uKiB futex", SHM_RING_BYTES >> 10);
+	the_side.spin = spin;
+	the_side.timeout_ns = (uint64_t)(t * 1e9);
+	the_side.timeout.tv_sec = (time_t)t;
+	the_side.timeout.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
+	io->priv = &the_side;
+	snprintf(io->features, sizeof(io->features), "ring=%uKiB %s", SHM_RING_BYTES >> 10,
+		 spin ? "spin" : "futex");
 	return 0;
+}
+
+static int shm_futex_setup(struct io_ctx *io)
+{
+	return setup(io, false);
+}
+
+static int shm_spin_setup(struct io_ctx *io)
+{
+	return setup(io, true);
+}
+
+/* The rings of the connection the socket unit set up last. */
+static int shm_attach(struct io_ctx *io)
+{
+	struct shm_side *s = io->priv;
+
+	if (!current_map)
+		return -ENOTCONN;
+	s->tx = current_is_server ? shm_ring_s2c(current_map) : shm_ring_c2s(current_map);
+	s->rx = current_is_server ? shm_ring_c2s(current_map) : shm_ring_s2c(current_map);
+	s->tail_seen = LOAD(&s->tx->tail);
+	return 0;
+}
+
+/*
+ * Room for the writer, from the reader's tail as last seen, looked up again
+ * only when the ring looks full: the tail's cache line then stays with the
+ * reader instead of crossing cores twice per message.
+ */
+static uint64_t room_in(struct shm_side *s, struct shm_ring *r, uint64_t head)
+{
+	if (head - s->tail_seen == SHM_RING_BYTES)
+		s->tail_seen = LOAD(&r->tail);
+	return SHM_RING_BYTES - (head - s->tail_seen);
 }
 
 static ssize_t shm_send_msg(struct io_ctx *io, const void *buf, size_t len)
@@ -166,18 +269,20 @@ static ssize_t shm_send_msg(struct io_ctx *io, const void *buf, size_t len)
 	size_t done = 0;
 
 	while (done < len) {
-		uint64_t head, room;
+		uint64_t head = LOAD(&r->head), room = room_in(s, r, head);
 		size_t n;
-		int ret = wait_for(r, &r->space_seq, &r->writer_waiting, has_space, &s->timeout);
+		int ret;
 
-		if (ret < 0)
-			return ret;
-		head = LOAD(&r->head);
-		room = SHM_RING_BYTES - (head - LOAD(&r->tail));
+		if (!room) {
+			ret = wait_for(s, r, &r->space_seq, &r->writer_waiting, has_space);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
 		n = len - done < room ? len - done : (size_t)room;
 		copy_in(r, head, src + done, n);
-		STORE(&r->head, head + n);
-		signal_seq(&r->data_seq, &r->reader_waiting);
+		publish(s, &r->head, head + n);
+		moved(s, &r->data_seq, &r->reader_waiting);
 		done += n;
 	}
 	return (ssize_t)len;
@@ -189,7 +294,7 @@ static ssize_t shm_recv_some(struct io_ctx *io, void *buf, size_t cap)
 	struct shm_ring *r = s->rx;
 	uint64_t tail, avail;
 	size_t n;
-	int ret = wait_for(r, &r->data_seq, &r->reader_waiting, has_data, &s->timeout);
+	int ret = wait_for(s, r, &r->data_seq, &r->reader_waiting, has_data);
 
 	if (ret < 0)
 		return ret;
@@ -199,8 +304,8 @@ static ssize_t shm_recv_some(struct io_ctx *io, void *buf, size_t cap)
 		return 0;                   /* closed and drained: end of stream */
 	n = cap < avail ? cap : (size_t)avail;
 	copy_out(r, tail, buf, n);
-	STORE(&r->tail, tail + n);
-	signal_seq(&r->space_seq, &r->writer_waiting);
+	publish(s, &r->tail, tail + n);
+	moved(s, &r->space_seq, &r->writer_waiting);
 	return (ssize_t)n;
 }
 
@@ -218,9 +323,22 @@ static void shm_fini(struct io_ctx *io)
 	io->priv = NULL;
 }
 
-const struct io_ops shm_io = {
-	.name = "shm",
-	.init = shm_init,
+/* The names are the io modes they stand in for (sock_shm.c picks one). */
+const struct io_ops shm_futex_io = {
+	.name = "sync",
+	.setup = shm_futex_setup,
+	.attach = shm_attach,
+	.send_msg = shm_send_msg,
+	.recv_some = shm_recv_some,
+	.send_eof = shm_send_eof,
+	.fini = shm_fini,
+};
+
+const struct io_ops shm_spin_io = {
+	.name = "busy",
+	.flags = IO_F_SPINS,
+	.setup = shm_spin_setup,
+	.attach = shm_attach,
 	.send_msg = shm_send_msg,
 	.recv_some = shm_recv_some,
 	.send_eof = shm_send_eof,

@@ -1,9 +1,10 @@
 /*
  * shm_ring.h - the shm transport's data path: two single-producer,
- * single-consumer byte rings in one shared mapping (one per direction),
- * with futex waits when a ring is empty or full. It is the floor a copy
+ * single-consumer byte rings in one shared mapping (one per direction).
+ * A side waits for an empty or full ring on a futex (`--io sync`) or by
+ * spinning on the ring's indices (`--io busy`). It is the floor a copy
  * through the kernel is measured against: one copy in, one copy out, and
- * a futex wake only when the other side sleeps.
+ * a futex wake only when the other side sleeps (none when it spins).
  */
 #ifndef IPCPERF_SHM_RING_H
 #define IPCPERF_SHM_RING_H
@@ -27,11 +28,13 @@ struct shm_ring *shm_ring_s2c(void *map);
 
 /*
  * The mapping of the current connection: set by the shm socket unit when it
- * connects or accepts, read by the ring io mode's init (one test at a time
+ * connects or accepts, read by the ring io modes' attach (one test at a time
  * per process).
  */
 void shm_set_current(void *map, int is_server);
 
-extern const struct io_ops shm_io;
+/* The ring's data path waiting on a futex (for --io sync) or spinning (busy). */
+extern const struct io_ops shm_futex_io;
+extern const struct io_ops shm_spin_io;
 
 #endif

@@ -27,7 +27,7 @@ const struct sock_ops *const sock_table[] = {
 static int sock_complete(const struct sock_ops *s)
 {
 	return s->name && s->listen && s->accept && s->release && s->connect &&
-	       s->cleanup && s->fit_size && (!(s->flags & SOCK_F_OWN_IO) || s->io);
+	       s->cleanup && s->fit_size && (!(s->flags & SOCK_F_OWN_IO) || s->own_io);
 }
 
 const struct sock_ops *sock_find(const char *name)
@@ -46,6 +46,16 @@ const char *sock_names(void)
 	for (const struct sock_ops *const *s = sock_table; *s && n < sizeof(names); s++)
 		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", (*s)->name);
 	return names;
+}
+
+const struct io_ops *sock_io(const struct sock_ops *sock, const struct io_ops *asked,
+			     char *why, size_t len)
+{
+	if (!asked) {
+		snprintf(why, len, "no such io mode");
+		return NULL;
+	}
+	return sock->flags & SOCK_F_OWN_IO ? sock->own_io(asked, why, len) : asked;
 }
 
 int sock_set_timeouts(int fd, double timeout_s)

@@ -26,7 +26,7 @@ struct io_ops;
 #define SOCK_F_LOSSY    (1u << 3)
 /* Not a socket (pipes): read/write, no socket options, a watchdog timeout. */
 #define SOCK_F_NOTSOCK  (1u << 4)
-/* Brings its own data path (shm): sock_ops.io replaces --io. */
+/* Brings its own data path (shm): sock_ops.own_io replaces --io. */
 #define SOCK_F_OWN_IO   (1u << 5)
 /* Addressed by IP and --port (tcp, udp). */
 #define SOCK_F_PORT     (1u << 6)
@@ -60,8 +60,11 @@ struct sock_ops {
 	 * with *limit set to the largest size this system allows.
 	 */
 	int (*fit_size)(int fd, size_t size, size_t *limit);
-	/* SOCK_F_OWN_IO: the data path used instead of the --io mode. */
-	const struct io_ops *io;
+	/*
+	 * SOCK_F_OWN_IO: the kind's own data path for the io mode asked for
+	 * (how it waits), or NULL with the reason in why.
+	 */
+	const struct io_ops *(*own_io)(const struct io_ops *asked, char *why, size_t len);
 };
 
 extern const struct sock_ops unix_stream_sock;
@@ -77,6 +80,14 @@ extern const struct sock_ops *const sock_table[];
 const struct sock_ops *sock_find(const char *name);
 /* "a, b, c": the names in the table, for messages. */
 const char *sock_names(void);
+
+/*
+ * The data path of a test: the io mode asked for, or on a kind with its own
+ * data path the variant it has for that mode. NULL when the mode does not
+ * apply to the kind, with the reason in why.
+ */
+const struct io_ops *sock_io(const struct sock_ops *sock, const struct io_ops *asked,
+			     char *why, size_t len);
 
 /* Shared helpers for the units. */
 int sock_set_timeouts(int fd, double timeout_s);

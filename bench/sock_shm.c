@@ -3,11 +3,13 @@
  * carries only the set-up and the control messages: on accept the server
  * creates a memfd holding both rings and passes it with SCM_RIGHTS; the
  * data then moves through shm_ring.c without system calls except futex
- * waits. Only the sync io mode applies (there is no kernel path to drive).
+ * waits (`--io sync`), or none at all (`--io busy` spins). The other io
+ * modes drive a kernel path, and there is none here.
  *
  *   $ bench/ipcperf server --socket shm --addr /tmp/d/ipcp-shm.sock
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -133,10 +135,21 @@ static int shm_connect(const struct bench_cfg *cfg, int *wfd)
 	return fd;
 }
 
+static const struct io_ops *shm_own_io(const struct io_ops *asked, char *why, size_t len)
+{
+	if (asked == &sync_io)
+		return &shm_futex_io;
+	if (asked == &busy_io)
+		return &shm_spin_io;
+	snprintf(why, len, "shm moves data without system calls: --io %s does not apply "
+		 "(sync waits on a futex, busy spins on the ring)", asked->name);
+	return NULL;
+}
+
 const struct sock_ops shm_sock = {
 	.name = "shm",
 	.flags = SOCK_F_OWN_IO,
-	.io = &shm_io,
+	.own_io = shm_own_io,
 	.check_addr = unix_check_addr,
 	.listen = shm_listen,
 	.accept = shm_accept,

@@ -28,7 +28,8 @@ SYSCTLS = ["net.core.rmem_max", "net.core.wmem_max", "net.core.rmem_default",
            "net.ipv4.tcp_autocorking", "net.ipv4.tcp_low_latency",
            "net.unix.max_dgram_qlen", "kernel.sched_autogroup_enabled",
            "net.ipv4.ip_forward", "net.core.default_qdisc",
-           "net.bridge.bridge-nf-call-iptables", "net.netfilter.nf_conntrack_max"]
+           "net.bridge.bridge-nf-call-iptables", "net.netfilter.nf_conntrack_max",
+           "net.core.busy_poll", "net.core.busy_read"]
 
 
 def utc_now():

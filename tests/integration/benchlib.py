@@ -116,6 +116,37 @@ def run_bin(args, timeout=10):
     return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=timeout)
 
 
+def check_record(tc, rec, size, mode, sock):
+    """The accounting every ok record of a verified run must satisfy: exact
+    byte counts for the mode and socket kind, no verify error, ordered
+    percentiles, loss only where the path may lose, CPU counted."""
+    tc.assertEqual(rec["status"], "ok", rec["note"])
+    tc.assertEqual(rec["verify_errors"], 0)
+    tc.assertGreater(rec["messages"], 0)
+    if mode == "latency":
+        tc.assertEqual(rec["bytes"], 2 * size * rec["messages"])
+        for p in ("lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns"):
+            tc.assertGreater(rec[p], 0, p)
+        tc.assertLessEqual(rec["lat_p50_ns"], rec["lat_p99_ns"])
+        tc.assertLessEqual(rec["lat_p99_ns"], rec["lat_max_ns"])
+    else:
+        tc.assertEqual(rec["messages"], rec["bytes"] // size)
+        if sock in MESSAGE_KINDS:
+            tc.assertEqual(rec["bytes"], size * rec["messages"])
+        tc.assertIsNone(rec["lat_p50_ns"])
+    if sock == "udp" and mode == "throughput":
+        tc.assertTrue(0 <= rec["loss_ratio"] < 1, rec["loss_ratio"])
+    else:
+        tc.assertIsNone(rec["loss_ratio"])
+    tc.assertGreater(rec["elapsed_s"], 0)
+    # printed with 9 significant digits: compare relatively
+    tc.assertAlmostEqual(rec["bytes_per_s"], rec["bytes"] / rec["elapsed_s"],
+                         delta=1e-8 * rec["bytes_per_s"] + 1)
+    tc.assertGreater(rec["client_cpu_s"], 0)
+    tc.assertGreater(rec["server_cpu_s"], 0)
+    tc.assertGreater(rec["cpu_ns_per_msg"], 0)
+
+
 _limits = {}
 
 

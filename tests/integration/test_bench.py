@@ -13,7 +13,8 @@ import time
 import unittest
 
 from tests.integration.benchlib import (ALL_KINDS, BIN, MESSAGE_KINDS, STREAM_KINDS, Server,
-                                        message_limit, run_bin, run_client, skip_reason)
+                                        check_record, message_limit, run_bin, run_client,
+                                        skip_reason)
 
 SHORT = ["--duration", "0.25", "--warmup", "0.05"]
 MIB = 1 << 20
@@ -23,39 +24,12 @@ MIB = 1 << 20
 class SocketModeTest(unittest.TestCase):
     """Each socket kind x mode at a small and a large size, verified."""
 
-    def check_ok(self, rec, size, mode, sock):
-        self.assertEqual(rec["status"], "ok", rec["note"])
-        self.assertEqual(rec["verify_errors"], 0)
-        self.assertGreater(rec["messages"], 0)
-        if mode == "latency":
-            self.assertEqual(rec["bytes"], 2 * size * rec["messages"])
-            for p in ("lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns"):
-                self.assertGreater(rec[p], 0, p)
-            self.assertLessEqual(rec["lat_p50_ns"], rec["lat_p99_ns"])
-            self.assertLessEqual(rec["lat_p99_ns"], rec["lat_max_ns"])
-        else:
-            self.assertEqual(rec["messages"], rec["bytes"] // size)
-            if sock in MESSAGE_KINDS:
-                self.assertEqual(rec["bytes"], size * rec["messages"])
-            self.assertIsNone(rec["lat_p50_ns"])
-        if sock == "udp" and mode == "throughput":
-            self.assertTrue(0 <= rec["loss_ratio"] < 1, rec["loss_ratio"])
-        else:
-            self.assertIsNone(rec["loss_ratio"])
-        self.assertGreater(rec["elapsed_s"], 0)
-        # printed with 9 significant digits: compare relatively
-        self.assertAlmostEqual(rec["bytes_per_s"], rec["bytes"] / rec["elapsed_s"],
-                               delta=1e-8 * rec["bytes_per_s"] + 1)
-        self.assertGreater(rec["client_cpu_s"], 0)
-        self.assertGreater(rec["server_cpu_s"], 0)
-        self.assertGreater(rec["cpu_ns_per_msg"], 0)
-
     def run_point(self, sock, mode, size):
         with Server(sock) as srv:
             rc, rec, err = run_client(srv.args + ["--mode", mode, "--size", str(size),
                                                   "--verify", *SHORT])
         self.assertEqual(rc, 0, err)
-        self.check_ok(rec, size, mode, sock)
+        check_record(self, rec, size, mode, sock)
         return rec
 
     def test_streams_small_and_large(self):

@@ -31,6 +31,8 @@ static const struct { enum role role; const char *line; int want; } cases[] = {
 	{ ROLE_CLIENT, "--socket tcp --addr ::1 --port 1 --mode throughput --size 4M --nodelay on", EXIT_OK },
 	{ ROLE_CLIENT, "--socket unix-stream --addr /tmp/x --mode latency --size 1K --verify --json", EXIT_OK },
 	{ ROLE_CLIENT, "--socket unix-dgram --addr @x --mode throughput --size 100", EXIT_OK },
+	{ ROLE_CLIENT, "--socket pipe --addr /tmp/p --mode latency --size 100 --io epoll", EXIT_OK },
+	{ ROLE_CLIENT, "--socket shm --addr /tmp/x --mode latency --size 100 --io busy", EXIT_OK },
 	{ ROLE_SERVER, "--socket tcp --addr 0.0.0.0 --port 0", EXIT_OK },
 	{ ROLE_SERVER, "--socket unix-stream --addr /tmp/x --once --ready-fd 3", EXIT_OK },
 	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --forwarder-pid 1 --forwarder-pid 77", EXIT_OK },
