@@ -16,7 +16,7 @@ from . import transports, wording
 
 MODES = ("throughput", "latency")
 CPUS = ("split", "same", "none")
-IO_FALLBACK = ("sync", "uring")
+IO_FALLBACK = ("sync", "uring", "epoll", "busy")
 MAX_SIZE = 1 << 30
 DEFAULT_SIZES = "100..1M"
 THROUGHPUT_EXTRA = 4 << 20          # the default sweep adds 4M for throughput
@@ -158,7 +158,7 @@ def build_parser():
     p.add_argument("--mode", metavar="LIST", default="throughput,latency",
                    help="throughput,latency (default both)")
     p.add_argument("--io", metavar="LIST", default="sync",
-                   help="sync,uring (default sync)")
+                   help="comma list of %s (default sync)" % ",".join(IO_FALLBACK))
     p.add_argument("--reps", metavar="N", help=f"reps per point (default {DEFAULT_REPS})")
     p.add_argument("--duration", metavar="SEC",
                    help=f"measured window per rep (default {DEFAULT_DURATION})")
