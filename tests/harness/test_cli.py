@@ -88,7 +88,7 @@ class TestParse(unittest.TestCase):
             ("--warmup", "abc"): "bad --warmup 'abc'",
             ("--mode", "fast"): "unknown mode 'fast'",
             ("--cpus", "all"): "unknown cpus 'all'",
-            ("--io", "epoll"): "unknown io 'epoll'",
+            ("--io", "poll"): "unknown io 'poll'",
             ("--mtu", "10"): "bad --mtu '10'",
             ("--mtu", "1500,70000"): "bad --mtu '70000'",
             ("--mtu", "1500,"): "bad --mtu ''",
