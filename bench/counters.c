@@ -73,6 +73,16 @@ void counters_open(void)
 		hw_fd[1] = open_hw(PERF_COUNT_HW_CPU_CYCLES);
 }
 
+void counters_reopen(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (hw_fd[i] >= 0)
+			close(hw_fd[i]);
+		hw_fd[i] = -1;
+	}
+	counters_open();
+}
+
 void counters_parse_stat(const char *text, int cpu, long hz, struct counters *c)
 {
 	char want[16], label[16];
