@@ -18,8 +18,8 @@ import sys
 import tempfile
 import time
 
-from . import (cli, meta, outfile, rep, results, runner, stale, state, sweep, topology,
-               transports)
+from . import (cli, flows, meta, outfile, rep, results, runner, stale, state, sweep,
+               topology, transports)
 from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
@@ -93,6 +93,7 @@ class Run:
         self.io_built = cli.IO_FALLBACK
         self.progress = None
         self.writer = None
+        self.flow_writer = None     # flows.csv, made by the first rep of several flows
         self.rows = []
         self.summary = []
         self.failed = False
@@ -168,6 +169,7 @@ class Run:
         meta.write(os.path.join(self.out, "meta.json"), self.meta)
         self.writer = results.RepWriter(os.path.join(self.out, "results.csv"))
         stack.callback(self.writer.close)
+        stack.callback(self._close_flow_writer)
         pool = runner.ServerPool()
         stack.callback(self._stop_servers, pool)
         bench = rep.Bench(self.binary, self.cfg, st.run_id, sockdir, pool, st, self.io_built)
@@ -195,14 +197,15 @@ class Run:
         cfg = self.cfg
         names = [n for n in cfg.transports if n in endpoints]
         swept = {n for n in names if endpoints[n].mtu_links}
-        axes = (names, cfg.io, cfg.cpus, cfg.modes, cfg.sizes, cfg.reps, cfg.mtus, swept)
-        progress = self.progress = Progress(sweep.count(*axes),
+        axes = (names, cfg.io, cfg.cpus, cfg.modes, cfg.shapes or cfg.sizes, cfg.reps,
+                cfg.mtus, swept)
+        progress = self.progress = Progress(sweep.count(*axes, flows=cfg.flows),
                                             cfg.duration + cfg.warmup + 0.05)
         progress.say(f"run {bench.run_id}: {', '.join(names)}; {progress.total} reps of "
                      f"{cfg.warmup:g}+{cfg.duration:g} s; results in {self.out}")
         for name, why in skipped.items():
             progress.say(f"skipped {name}: {why}")
-        for task in sweep.tasks(*axes):
+        for task in sweep.tasks(*axes, flows=cfg.flows):
             self._rep(bench, task, endpoints[task.point.transport])
             if task.last:
                 self._point_done(results.point_key(self.rows[-1]))
@@ -218,7 +221,20 @@ class Run:
         row = rep.make_row(bench, task, ep, outcome)
         self.writer.write(row)
         self.rows.append(row)
+        for flow_row in rep.flow_rows(bench, task, ep, outcome):
+            self._flow_writer().write(flow_row)
         self.progress.rep_done(time.monotonic() - t0)
+
+    def _flow_writer(self):
+        """flows.csv's writer (results/README.md), made when first needed."""
+        if self.flow_writer is None:
+            self.flow_writer = results.RepWriter(os.path.join(self.out, "flows.csv"),
+                                                 results.FLOW_COLUMNS)
+        return self.flow_writer
+
+    def _close_flow_writer(self):
+        if self.flow_writer is not None:
+            self.flow_writer.close()
 
     def _point_done(self, key):
         """A point's last rep is in: summary.csv again, and its line."""
@@ -268,7 +284,10 @@ class Run:
                 "warmup_s": cfg.warmup,
                 "mtu": cfg.mtus[0] if len(cfg.mtus) == 1 else cfg.mtus,
                 "nodelay": cfg.nodelay,
-                "quick": cfg.quick, "verify": cfg.verify}
+                "quick": cfg.quick, "verify": cfg.verify,
+                "shapes_by_mode": {m: (cfg.shapes or {}).get(m) for m in cfg.modes},
+                "flows": cfg.flows, "flow_placement": flows.meta(),
+                "conn_close": "rst (SO_LINGER 0 on the client: no TIME_WAIT)"}
 
     def _meta(self, rid, endpoints, skipped):
         m = meta.capture(rid, ["./run.sh"] + self.cfg.argv, self._settings(endpoints),

@@ -13,10 +13,14 @@ import os
 import shutil
 import sys
 
+from . import results
 from .results import NOISY_CV, number
-from .wording import NONE, metric_value, series_names, size_label
+from .wording import NONE, metric_value, row_shape, series_names, shape_label
 
 NOISY_TEXT = f"cv > {NOISY_CV:.0%}"
+# the headline of each mode's table at the end of a run
+FINAL_TITLES = {"throughput": "throughput, median", "latency": "round-trip latency, median p50",
+                "connect": "connections per second, median"}
 
 
 def fmt_secs(s):
@@ -32,7 +36,7 @@ def fmt_primary(row):
     v = number(row.get(f"{m}_median"))
     if v is None:
         return NONE
-    return metric_value(m, v) + ("*" if row.get("noisy") == "1" else "") \
+    return metric_value(m, v, row.get("mode")) + ("*" if row.get("noisy") == "1" else "") \
         + ("?" if row["status"] == "partial" else "")
 
 
@@ -90,7 +94,8 @@ class Progress:
             return
         mtu = f" mtu={point.mtu}" if point.mtu else ""
         text = (f"[{self.done + 1}/{self.total}] {point.transport} {point.mode} "
-                f"{size_label(point.size)} io={point.io} cpus={point.cpus}{mtu} "
+                f"{shape_label(point.size, point.resp, point.flows)} io={point.io} "
+                f"cpus={point.cpus}{mtu} "
                 f"rep {rep}/{reps} - {fmt_secs(self._est_left())} left")
         width = shutil.get_terminal_size((100, 20)).columns - 1
         self.out.write("\r\x1b[K" + text[:width])
@@ -107,7 +112,7 @@ class Progress:
         if not (noisy or not self.tty):
             return
         text = (f"{row['transport']:<9} {row['mode']:<10} "
-                f"{size_label(int(row['size_bytes'])):>7} io={row['io']} "
+                f"{row_shape(row):>7} io={row['io']} "
                 f"cpus={row['cpus']:<5} {row['status']:<11} "
                 f"{row['reps_ok']}/{row['reps']} {fmt_primary(row):>13}")
         if cv is not None:
@@ -130,8 +135,7 @@ class Progress:
         for r, name in zip(summary, series_names(summary)):
             groups.setdefault((r["io"], r["cpus"], r["mode"]), []).append((name, r))
         for (io, cpus, mode), named in groups.items():
-            what = "throughput, median" if mode == "throughput" else "round-trip latency, median p50"
-            self.out.write(f"\n{what} (io={io}, cpus={cpus})\n")
+            self.out.write(f"\n{FINAL_TITLES.get(mode, mode)} (io={io}, cpus={cpus})\n")
             self._table(named)
         noisy = sum(1 for r in summary if r.get("noisy") == "1")
         partial = sum(1 for r in summary if r["status"] == "partial")
@@ -145,11 +149,14 @@ class Progress:
         """Rows: sizes; columns: series ("veth", "veth:mtu9000"); cells: the
         headline number of each point."""
         columns = list(dict.fromkeys(name for name, _ in named))
-        sizes = sorted({int(r["size_bytes"]) for _, r in named})
-        cells = {(name, int(r["size_bytes"])): fmt_primary(r) for name, r in named}
+        keys = {results.point_key(r): r for _, r in named}
+        shapes = list(dict.fromkeys(row_shape(keys[k]) for k in sorted(
+            keys, key=lambda k: (int(k.size_bytes), int(k.resp_size_bytes), int(k.flows)))))
+        cells = {(name, row_shape(r)): fmt_primary(r) for name, r in named}
         widths = [max(len(t), 13) for t in columns]
-        self.out.write(f"{'size':>7}  " + "  ".join(
+        first = max([7] + [len(s) for s in shapes])
+        self.out.write(f"{'size':>{first}}  " + "  ".join(
             f"{t:>{w}}" for t, w in zip(columns, widths)) + "\n")
-        for s in sizes:
-            self.out.write(f"{size_label(s):>7}  " + "  ".join(
+        for s in shapes:
+            self.out.write(f"{s:>{first}}  " + "  ".join(
                 f"{cells.get((t, s), ''):>{w}}" for t, w in zip(columns, widths)) + "\n")
