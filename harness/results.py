@@ -32,12 +32,14 @@ INTERFERENCE_COLUMNS = ["server_others_cpu_s", "client_others_cpu_s", "steal_s",
 # schema 4: request/response shapes, connections and flows: the reply's
 # size (latency, connect; the request is size_bytes), the flows of the
 # point, how connect mode closed its connections, connect() alone, the
-# connections the client opened and the conntrack entries they created,
-# and over the flows their fairness and how well their windows lined up
+# connections the client opened, each side's count of messages over the
+# whole test, the conntrack entries the connections created, and over the
+# flows their fairness and how well their windows lined up
 CONNECT_COLUMNS = ["connect_mean_ns", "connect_p50_ns", "connect_p90_ns", "connect_p99_ns",
                    "connect_p999_ns", "connect_max_ns"]
 WORKLOAD_COLUMNS = ["resp_size_bytes", "flows", "conn_close"] + CONNECT_COLUMNS \
-    + ["connections", "conntrack_new", "conntrack_per_conn", "fairness", "window_overlap"]
+    + ["connections", "client_msgs_total", "server_msgs_total", "conntrack_new",
+       "conntrack_per_conn", "fairness", "window_overlap"]
 
 COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mode",
            "size_bytes", "rep", "status", "elapsed_s", "messages", "bytes",
@@ -53,9 +55,7 @@ MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
             "lat_mean_ns", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns",
             "lat_max_ns", "client_cpu_s", "server_cpu_s", "cpu_ns_per_msg",
             "client_vcsw", "client_ivcsw", "server_vcsw", "server_ivcsw", "loss_ratio",
-            "conn_close"] + CONNECT_COLUMNS + ["connections", "conntrack_new",
-                                               "conntrack_per_conn", "fairness",
-                                               "window_overlap"]
+            "conn_close"] + CONNECT_COLUMNS + WORKLOAD_COLUMNS[WORKLOAD_COLUMNS.index("connections"):]
 
 # The sweep axes that make a point (DESIGN.md "Words"): a new axis is added
 # here and every reader (summary, progress, compare, plots) groups by it.
