@@ -31,6 +31,7 @@ class Analysis:
     axis_comps: list            # io and cpus values against the first
     mtu_comps: list             # other MTUs against a transport's main one
     why_md: str = None          # the "Why" section; None: nothing to explain
+    shapes_md: str = None       # connections, REQ→RESP, flows (plots/shapes.py); None: none
 
 
 def ci_cell(p, metric, scale, digits=3):
@@ -230,6 +231,8 @@ def write_report(a, figs, drawn, path):
         parts.append("\n".join("> " + n for n in a.notes))
     if a.why_md:
         parts.append(a.why_md)
+    if a.shapes_md:
+        parts.append(a.shapes_md)
     parts.append(figures_section(figs, drawn))
     parts.append("## Summary\n\nMedians of the ok reps; CI as in Method; CV of the reps "
                  "(sample standard deviation ÷ mean).\n\n" + summary_tables(run))
