@@ -251,6 +251,16 @@ static int parse_long_in(const char *opt, const char *val, long lo, long hi, lon
 	return EXIT_OK;
 }
 
+/* One of two words: *out = 0 for word0, 1 for word1; EXIT_OK or EXIT_USAGE. */
+static int parse_word(const char *opt, const char *val, const char *word0, const char *word1,
+		      long *out)
+{
+	if (strcmp(val, word0) && strcmp(val, word1))
+		return bad_value(opt, val, -EINVAL);
+	*out = !strcmp(val, word1);
+	return EXIT_OK;
+}
+
 static int parse_one(struct bench_cfg *cfg, int id, const char *val)
 {
 	long l;
@@ -308,13 +318,9 @@ static int parse_one(struct bench_cfg *cfg, int id, const char *val)
 		cfg->server_cpu = (int)l;
 		return ret;
 	case OPT_CLOSE:
-		if (!strcmp(val, "rst"))
-			cfg->close = CLOSE_RST;
-		else if (!strcmp(val, "fin"))
-			cfg->close = CLOSE_FIN;
-		else
-			return bad_value("--close", val, -EINVAL);
-		return EXIT_OK;
+		ret = parse_word("--close", val, "rst", "fin", &l);     /* CLOSE_RST, CLOSE_FIN */
+		cfg->close = (enum conn_close)l;
+		return ret;
 	case OPT_DURATION:
 		ret = parse_seconds(val, &cfg->duration_s);
 		return ret ? bad_value("--duration", val, ret) : EXIT_OK;
@@ -325,13 +331,9 @@ static int parse_one(struct bench_cfg *cfg, int id, const char *val)
 		ret = parse_seconds(val, &cfg->timeout_s);
 		return ret ? bad_value("--timeout", val, ret) : EXIT_OK;
 	case OPT_NODELAY:
-		if (!strcmp(val, "on"))
-			cfg->nodelay = TRI_ON;
-		else if (!strcmp(val, "off"))
-			cfg->nodelay = TRI_OFF;
-		else
-			return bad_value("--nodelay", val, -EINVAL);
-		return EXIT_OK;
+		ret = parse_word("--nodelay", val, "off", "on", &l);     /* TRI_OFF, TRI_ON */
+		cfg->nodelay = (enum tri)l;
+		return ret;
 	}
 	return EXIT_USAGE;
 }

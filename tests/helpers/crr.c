@@ -40,6 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define HELPER_NAME "crr"
+#include "helper.h"
+
 #define MAX_SIZE (1 << 20)
 #define MAX_SAMPLES (1 << 23)
 
@@ -55,30 +58,6 @@ struct opts {
 static struct sockaddr_storage where;
 static socklen_t where_len;
 static char sock_dir[64];
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "crr: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		fail("sched_setaffinity");
-}
 
 /* Move exactly len bytes; 0 when the peer ended first, else len. */
 static size_t move(int fd, char *buf, size_t len, int writing)
@@ -173,13 +152,6 @@ static uint64_t transaction(const struct opts *o, char *buf)
 	return now_ns() - t0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void client(const struct opts *o, uint64_t *samples)
 {
 	static char buf[MAX_SIZE];
@@ -219,8 +191,7 @@ static void client(const struct opts *o, uint64_t *samples)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	cpu_set_t set;
-	int c, cpus[2], k = 0;
+	int c;
 
 	*o = (struct opts){ .req = 100, .resp = 100, .warmup_s = 0.5, .duration_s = 2,
 			    .server_cpu = -1 };
@@ -248,16 +219,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -1;
 	if (o->server_cpu >= 0)
 		return 0;
-	sched_getaffinity(0, sizeof(set), &set);
-	for (int i = 0; i < CPU_SETSIZE && k < 2; i++)
-		if (CPU_ISSET(i, &set))
-			cpus[k++] = i;
-	if (k < 2) {
-		fprintf(stderr, "crr: needs two CPUs in the affinity mask (or -c S,C)\n");
-		exit(2);
-	}
-	o->server_cpu = cpus[0];
-	o->client_cpu = cpus[1];
+	split_cpus(&o->server_cpu, &o->client_cpu);
 	return 0;
 }
 
