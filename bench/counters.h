@@ -8,8 +8,8 @@
  *
  * And what else ran on this side's CPU (the harness derives the CPU time
  * other tasks took from them, harness/interference.py): how long the pinned
- * CPU was not idle, its steal time, and the run time of its ksoftirqd, whose
- * work is the path's own.
+ * CPU was not idle and how often it went idle, its steal time, and the run
+ * time of its ksoftirqd, whose work is the path's own.
  *
  * The /proc figures are system-wide within the CPU or namespace: on a busy
  * machine they include others' work, and when both sides share a CPU or a
@@ -37,6 +37,7 @@ enum counter_id {
 	CTR_CPU_BUSY_NS,       /* CLOCK_MONOTONIC minus the pinned CPU's idle time: its delta is the busy time */
 	CTR_STEAL_NS,          /* /proc/stat steal of this side's CPU (all CPUs if unpinned) */
 	CTR_KSOFTIRQD_NS,      /* run time of the pinned CPU's ksoftirqd (/proc/PID/schedstat) */
+	CTR_IDLE_ENTRIES,      /* times the pinned CPU entered an idle state (cpuidle usage) */
 	CTR_COUNT
 };
 

@@ -66,7 +66,8 @@ int main(void)
 	      "cpu0 idle + iowait in ns");
 	CHECK(counters_parse_idle(stat, 7, 100) == -1, "no idle for a CPU the machine lacks");
 	CHECK(!strcmp(counter_name(CTR_CPU_BUSY_NS), "cpu_busy_ns") &&
-	      !strcmp(counter_name(CTR_KSOFTIRQD_NS), "ksoftirqd_ns"), "interference names");
+	      !strcmp(counter_name(CTR_KSOFTIRQD_NS), "ksoftirqd_ns") &&
+	      !strcmp(counter_name(CTR_IDLE_ENTRIES), "idle_entries"), "interference names");
 
 	memset(&c, 0, sizeof(c));
 	counters_parse_snmp(snmp, netstat, &c);
