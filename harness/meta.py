@@ -16,7 +16,8 @@ import platform
 import socket
 import subprocess
 
-SCHEMA_VERSION = 3          # 2: paths, loss_ratio; 3: counters, mtu list (CHANGELOG.md)
+SCHEMA_VERSION = 4          # 2: paths, loss_ratio; 3: counters, mtu list; 4: ab, precision,
+#                             interference, canary (CHANGELOG.md)
 
 SYSCTLS = ["net.core.rmem_max", "net.core.wmem_max", "net.core.rmem_default",
            "net.core.wmem_default", "net.core.netdev_max_backlog",

@@ -14,20 +14,25 @@ import json
 import math
 import os
 
-from . import counters, stats
+from . import counters, interference, stats
 
-SCHEMA_VERSION = 3          # 2: loss_ratio; 3: kernel counters (CHANGELOG.md)
+SCHEMA_VERSION = 4          # 2: loss_ratio; 3: kernel counters; 4: arms, interference
 
 # schema 3: per-side user/sys time, the sides' kernel counters combined, and
 # per message (harness/counters.py)
 COUNTER_COLUMNS = list(counters.COLUMNS)
+# schema 4: the arm of an A/B run, and what other tasks took of the pinned
+# CPUs (harness/interference.py)
+ARM_COLUMNS = ["arm"]
+INTERFERENCE_COLUMNS = list(interference.COLUMNS)
 
 COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mode",
            "size_bytes", "rep", "status", "elapsed_s", "messages", "bytes",
            "bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "client_cpu_s", "server_cpu_s",
            "cpu_ns_per_msg", "client_vcsw", "client_ivcsw", "server_vcsw",
-           "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS + ["note"]
+           "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS \
+    + ARM_COLUMNS + INTERFERENCE_COLUMNS + ["note"]
 
 # Columns copied from the client's JSON record when the rep is ok.
 MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
@@ -37,14 +42,18 @@ MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
 
 # The sweep axes that make a point (DESIGN.md "Words"): a new axis is added
 # here and every reader (summary, progress, compare, plots) groups by it.
-POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu"]
+POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu", "arm"]
 INTEGER_AXES = {"size_bytes", "mtu"}        # matched as numbers, not as text
 PointKey = collections.namedtuple("PointKey", POINT_KEY)
 
 # The columns each schema_version added (CHANGELOG.md); a file of version v
 # has those of every version up to v, and columns are never removed. A bump
 # of SCHEMA_VERSION adds its entry here, or its files are refused.
-ADDED_IN = {2: ("loss_ratio",), 3: tuple(COUNTER_COLUMNS)}
+ADDED_IN = {2: ("loss_ratio",), 3: tuple(COUNTER_COLUMNS),
+            4: tuple(ARM_COLUMNS + INTERFERENCE_COLUMNS) + ("reps_interfered",
+                                                             "precision_pct",
+                                                             "precision_target_pct",
+                                                             "precision_met")}
 SUPPORTED_SCHEMAS = tuple(range(1, max(ADDED_IN) + 1))
 
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
@@ -52,12 +61,15 @@ SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
                    "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s", "loss_ratio"] \
     + list(counters.PER_MSG)
 
+# schema 4: per point, its reps flagged as interfered, and the precision its
+# primary metric reached (against --precision's target, when given)
+PRECISION_COLUMNS = ["precision_pct", "precision_target_pct", "precision_met"]
 SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cpus",
                     "mode", "size_bytes", "nodelay", "mtu", "status", "reps",
                     "reps_ok", "primary_metric", "noisy"]
                    + [f"{m}_{s}" for m in SUMMARY_METRICS
                       for s in ("median", "ci_low", "ci_high", "cv")]
-                   + ["note"])
+                   + ARM_COLUMNS + ["reps_interfered"] + PRECISION_COLUMNS + ["note"])
 
 # The metric each mode is judged by (summary.csv's primary_metric), and the
 # metrics where more is better (for the others, times and costs, less is).
@@ -85,30 +97,59 @@ def cell(value):
 
 def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_shared=True):
     """A results.csv row. point: dict with transport, socket, io, cpus, mode,
-    size_bytes; record: the client's JSON object or None; netns_shared: both
-    sides ran in one network namespace (how their counters combine)."""
+    size_bytes and arm (optional: '' when the run has one); record: the
+    client's JSON object or None; netns_shared: both sides ran in one
+    network namespace (how their counters combine)."""
     row = {c: "" for c in COLUMNS}
     row.update(schema_version=SCHEMA_VERSION, run_id=run_id, rep=rep,
-               status=status, note=note or "", mtu=mtu, nodelay=nodelay)
+               status=status, note=note or "", mtu=mtu, nodelay=nodelay,
+               arm=point.get("arm", ""))
     for k in ("transport", "socket", "io", "cpus", "mode", "size_bytes"):
         row[k] = point[k]
     if status == "ok" and record:
         for k in MEASURED:
             row[k] = record.get(k)
         row.update(counters.derive(record, point["socket"], point["cpus"], netns_shared))
+        row.update(interference.derive(record, point["cpus"]))
     if record and record.get("nodelay") in (0, 1):
         row["nodelay"] = record["nodelay"]
     return {k: cell(v) for k, v in row.items()}
 
 
-class RepWriter:
-    """Appends rows to results.csv, header first, flushed after each row."""
+# canary.csv (schema 4): the drift canary, one fixed point re-measured at
+# intervals through the run (harness/canary.py); t_s is the time since the
+# run started, value the point's primary metric.
+CANARY_COLUMNS = ["schema_version", "run_id", "seq", "t_s", "transport", "socket", "io",
+                  "cpus", "mode", "size_bytes", "status", "primary_metric", "value",
+                  "others_cpu_share", "interfered", "note"]
 
-    def __init__(self, path):
+
+def canary_row(run_id, seq, t_s, socket, point, status, record, note):
+    """A canary.csv row; point: the canary's sweep.Point; record: the
+    client's JSON object or None."""
+    primary = PRIMARY[point.mode]
+    row = {c: "" for c in CANARY_COLUMNS}
+    row.update(schema_version=SCHEMA_VERSION, run_id=run_id, seq=seq, t_s=round(t_s, 3),
+               transport=point.transport, socket=socket, io=point.io, cpus=point.cpus,
+               mode=point.mode, size_bytes=point.size, status=status,
+               primary_metric=primary, note=note or "")
+    if status == "ok" and record:
+        row["value"] = record.get(primary)
+        flags = interference.derive(record, point.cpus)
+        row["others_cpu_share"] = flags["others_cpu_share"]
+        row["interfered"] = flags["interfered"]
+    return {k: cell(v) for k, v in row.items()}
+
+
+class RepWriter:
+    """Appends rows to results.csv (or another file of columns: canary.csv),
+    header first, flushed after each row."""
+
+    def __init__(self, path, columns=COLUMNS):
         self.path = path
         new = not os.path.exists(path) or os.path.getsize(path) == 0
         self.f = open(path, "a", newline="")
-        self.w = csv.DictWriter(self.f, fieldnames=COLUMNS, lineterminator="\n")
+        self.w = csv.DictWriter(self.f, fieldnames=columns, lineterminator="\n")
         if new:
             self.w.writeheader()
             self.f.flush()
@@ -282,8 +323,23 @@ def _point_status(ok, bad):
     return "unsupported"
 
 
-def _summary_row(reps):
-    """One point's summary row (dicts of values) from its reps."""
+def _precision(s, vals, target):
+    """The precision columns of a summary row: how far the primary metric's
+    95% interval of the median reaches from it (%), and whether that meets
+    --precision's target: within it, at a confidence the reps can give
+    (at least 6 ok reps; with fewer the interval is the range, below 95%)."""
+    ci = stats.median_ci(vals)
+    pct = stats.half_width_pct(ci) if ci is not None and ci.n > 1 else None
+    s["precision_pct"] = pct
+    if target is not None:
+        s["precision_target_pct"] = target
+        s["precision_met"] = int(pct is not None and pct <= target
+                                 and ci.level >= stats.CONFIDENCE)
+
+
+def _summary_row(reps, target=None):
+    """One point's summary row (dicts of values) from its reps; target: the
+    --precision percentage, or None."""
     first = reps[0]
     ok = [r for r in reps if r["status"] == "ok"]
     bad = [r for r in reps if r["status"] != "ok"]
@@ -294,9 +350,12 @@ def _summary_row(reps):
     s.update(schema_version=SCHEMA_VERSION, run_id=first["run_id"], socket=first["socket"],
              nodelay=ref["nodelay"], status=_point_status(ok, bad),
              reps=len(reps), reps_ok=len(ok), primary_metric=primary,
+             reps_interfered=sum(1 for r in ok if r.get("interfered") == "1"),
              note=(bad[0]["note"] if bad else ""))
     for m in SUMMARY_METRICS:
         vals = [v for v in (number(r.get(m)) for r in ok) if v is not None]
+        if m == primary:
+            _precision(s, vals, target)
         if not vals:
             continue
         lo, hi = stats.ci_median(vals)
@@ -309,13 +368,19 @@ def _summary_row(reps):
     return s
 
 
-def summarize(rows):
+def summary_row(reps, precision_target=None):
+    """One point's summary.csv row (dict of cells) from its results rows."""
+    return {k: cell(v) for k, v in _summary_row(reps, precision_target).items()}
+
+
+def summarize(rows, precision_target=None):
     """results.csv rows (dicts of strings) -> summary rows (dicts of cells),
-    one per point (POINT_KEY), in first-seen order."""
+    one per point (POINT_KEY), in first-seen order; precision_target: the
+    --precision percentage the points are held to, or None."""
     points = {}
     for r in rows:
         points.setdefault(point_key(r), []).append(r)
-    return [{k: cell(v) for k, v in _summary_row(reps).items()} for reps in points.values()]
+    return [summary_row(reps, precision_target) for reps in points.values()]
 
 
 def write_summary(path, summary):

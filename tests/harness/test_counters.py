@@ -106,7 +106,7 @@ class TestRowCells(unittest.TestCase):
     def test_ok_row(self):
         row = results.make_row("ab12", self.POINT, 1, "ok", record("lo-throughput-split"),
                                "", 0, 65536, netns_shared=True)
-        self.assertEqual(row["schema_version"], "3")
+        self.assertEqual(row["schema_version"], "4")
         self.assertEqual(row["tcp_out_segs"], "8409")
         self.assertEqual(row["softirq_ns"], "70000000")
         self.assertEqual(row["client_user_s"], "0.03084")

@@ -23,15 +23,21 @@ def rep(transport, mode, status, rep_no, bps=None, p50=None, note=""):
 
 class TestRows(unittest.TestCase):
     def test_schema(self):
-        self.assertEqual(results.SCHEMA_VERSION, 3)
+        self.assertEqual(results.SCHEMA_VERSION, 4)
         self.assertEqual(results.COLUMNS[0], "schema_version")
-        # schema 2's 32 columns, then schema 3's 28 before note (only ever added)
-        self.assertEqual(len(results.COLUMNS), 32 + 28)
+        # schema 2's 32 columns, then schema 3's 28 and schema 4's 6 before
+        # note (only ever added)
+        self.assertEqual(len(results.COLUMNS), 32 + 28 + 6)
         self.assertEqual(results.COLUMNS[30:32], ["loss_ratio", "client_user_s"])
-        self.assertEqual(results.COLUMNS[-3:], ["instructions_per_msg", "cycles_per_msg",
+        self.assertEqual(results.COLUMNS[-8:], ["cycles_per_msg", "arm",
+                                                "server_others_cpu_s", "client_others_cpu_s",
+                                                "steal_s", "others_cpu_share", "interfered",
                                                 "note"])
-        self.assertEqual(results.SUMMARY_COLUMNS[-1], "note")
-        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 4 * (12 + 12) + 1)
+        self.assertEqual(results.SUMMARY_COLUMNS[-6:], [
+            "arm", "reps_interfered", "precision_pct", "precision_target_pct",
+            "precision_met", "note"])
+        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 4 * (12 + 12) + 5 + 1)
+        self.assertEqual(results.POINT_KEY[-1], "arm")
         # every summary metric is a results.csv column (compare reads the reps)
         self.assertLessEqual(set(results.SUMMARY_METRICS), set(results.COLUMNS))
         self.assertEqual(len(set(results.COLUMNS)), len(results.COLUMNS))
@@ -176,8 +182,9 @@ class TestReader(unittest.TestCase):
             self.assertEqual((t.version, len(t.rows), t.rows[0][0]),
                              (results.SCHEMA_VERSION, 1, 2))
             with self.assertRaises(results.ReadError) as cm:
-                results.read_table(path, results.COLUMNS + ["arm"], "results.csv")
-            self.assertIn("no column arm", str(cm.exception))
+                results.read_table(path, results.COLUMNS + ["no_such_column"],
+                                   "results.csv")
+            self.assertIn("no column no_such_column", str(cm.exception))
             with self.assertRaises(results.ReadError):
                 results.read_table(os.path.join(d, "none.csv"), [], "summary.csv")
 
