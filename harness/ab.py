@@ -111,9 +111,18 @@ def build_rev(repo, rev, workdir):
     binary = os.path.join(dest, "bench", "ipcperf")
     if make.returncode != 0 or not os.access(binary, os.X_OK):
         shutil.rmtree(dest, ignore_errors=True)
-        why = one_line(make.stderr) or one_line(make.stdout) or f"make exit {make.returncode}"
-        raise cli.UsageError(f"--ab rev:{rev} ({sha[:12]}) does not build: {why}")
+        raise cli.UsageError(f"--ab rev:{rev} ({sha[:12]}) does not build: "
+                             f"{_first_error(make)}")
     return binary, sha
+
+
+def _first_error(make):
+    """The line of make's output that says why, as run.sh picks it."""
+    text = (make.stderr or "") + (make.stdout or "")
+    for line in text.splitlines():
+        if "error" in line.lower() and "waiting for unfinished jobs" not in line.lower():
+            return line.strip()
+    return one_line(text) or f"make exit {make.returncode}"
 
 
 def check_binary(path):

@@ -42,7 +42,7 @@ class Plan:
             arms_text = " in both arms" if len(arms) > 1 else ""
             raise cli.UsageError(f"--budget {self.budget:g} s is too small: one rep of "
                                  f"each of the {n_points} points{arms_text} takes about "
-                                 f"{one_each:.0f} s")
+                                 f"{one_each:.2g} s")
         self.first_reps = max(1, min(cfg.reps, int(self.budget // one_each)))
 
     def start(self):

@@ -24,9 +24,13 @@ MAX_SIZE = 1 << 30
 DEFAULT_SIZES = "100..1M"
 THROUGHPUT_EXTRA = 4 << 20          # the default sweep adds 4M for throughput
 DEFAULT_REPS = 5
-# Chosen so that the default sweep (6 transports x 15 sizes x 5 reps) stays
-# under 6 minutes on a 2-core machine; see README/issue 3 for the measurement.
-DEFAULT_DURATION = 0.5
+# From measurement (issue 11): 100 B throughput reps of uds and lo, 12 per
+# setting in three interleaved rounds on a 2-vCPU VM. The spread between
+# reps did not shrink with longer windows (IQR 2-4% at 0.1 and 0.25 s, 4-9%
+# at 1 and 2 s): it is the machine moving between reps, not noise inside
+# one, so shorter reps buy more reps, and more precision, per minute. A rep
+# without warm-up spread by 33% (uds), 0.05 s by 5%, 0.1 and 0.2 s no less.
+DEFAULT_DURATION = 0.25
 DEFAULT_WARMUP = 0.1
 QUICK_SIZES = "100,64K"
 QUICK_REPS = 2
@@ -192,9 +196,12 @@ def _b_parser():
 
 def parse_b_options(text):
     """opt:'OPTIONS' -> {Config field: value} for B; UsageError for a sweep
-    axis, a run option that is not per rep, an unknown option, or none."""
+    axis, a run option that is not per rep, an unknown option, or none.
+    The options may come quoted as a whole (opt:'--nodelay on')."""
     try:
         words = shlex.split(text)
+        if len(words) == 1 and text.strip()[:1] in "'\"":
+            words = shlex.split(words[0])
     except ValueError as e:
         raise UsageError(f"bad --ab opt:'{text}': {e}") from None
     known = build_parser()._option_string_actions
