@@ -290,12 +290,15 @@ class Run:
                    "per-namespace sysctls keep their values")
 
     def _refine(self, benches, endpoints, plan):
-        """--precision: rounds of one more rep of every point still short of
-        it, interleaved as the sweep is, until none is or the budget would
-        be overrun. -> "met" or "budget"."""
+        """--precision: rounds of one more rep of the points still short of
+        it (those nearest to it first, harness/adaptive.py), interleaved as
+        the sweep is, until none is or the budget would be overrun.
+        -> "met" or "budget"."""
         arms = tuple(benches)
         while True:
-            short = adaptive.short_points(self.summary)
+            rep_s = self._rep_estimate(plan, arms) * len(arms)
+            reps_left = (plan.budget - plan.spent()) / rep_s
+            short = adaptive.next_round(self.summary, plan.target, reps_left)
             if not short:
                 return "met"
             points = [self.point_of[k] for k in short]

@@ -251,8 +251,26 @@ class TestPrecision(unittest.TestCase):
         a = dict(met, arm="A")
         b = dict(short, arm="B")
         other = dict(met, transport="uds", arm="A")
-        keys = adaptive.short_points([a, b, other])
-        self.assertEqual(keys, [results.point_key(a)._replace(arm="")])
+        need = adaptive.short_points([a, b, other], 2)
+        # B reaches 30% after 6 reps: about 6 x (30/2)^2 = 1350 reps in all
+        self.assertEqual(need, {results.point_key(a)._replace(arm=""): 1350 - 6})
+
+    def test_the_nearest_points_first(self):
+        near = dict(self.summary([99, 103, 100, 101, 100, 100], 2), transport="uds")
+        far = self.summary([99, 130, 100, 101, 100, 100], 2)
+        few = dict(self.summary([100, 101, 100], 2), transport="udp")
+        self.assertEqual(adaptive.reps_needed(near, 2), 6 * 9 // 4 - 6 + 1)
+        self.assertEqual(adaptive.reps_needed(few, 2), 3)       # 6 for a 95% interval
+
+        def round_of(rows, left):
+            return [k.transport for k in adaptive.next_round(rows, 2, reps_left=left)]
+
+        self.assertEqual(round_of([far, near, few], 10 ** 6), ["udp"])   # 6 reps first
+        self.assertEqual(round_of([far, near], 20), ["uds"])     # far waits for near
+        self.assertEqual(round_of([far, near], 10 ** 6), ["lo", "uds"])  # run order
+        self.assertEqual(round_of([far, near], 2), ["lo", "uds"])  # none can: all
+        self.assertEqual(round_of([dict(near, precision_met="1")], 5), [])
+        self.assertEqual(adaptive.MIN_REPS, 6)
 
     def test_plan(self):
         cfg = cli.parse(["--precision", "5", "--budget", "10", "--duration", "0.2",

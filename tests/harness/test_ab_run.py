@@ -154,25 +154,16 @@ class TestSysctlArm(KnobCase):
         return proc, out
 
     def test_put_back_after_sigint(self):
-        proc, out = self.start_until_b()
-        try:
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        proc, _ = self.start_until_b()
+        err = util.signal_and_wait(proc, signal.SIGINT)
         self.assertEqual(proc.returncode, 130, err)
         self.assertNotIn("Traceback", err)
         self.assertEqual(knob(), self.orig)
 
     def test_put_back_by_the_next_run_after_kill_9(self):
-        proc, out = self.start_until_b()
-        try:
-            proc.kill()
-            proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        proc, _ = self.start_until_b()
+        util.signal_and_wait(proc, signal.SIGKILL)
+        self.assertEqual(proc.returncode, -signal.SIGKILL)
         self.assertEqual(knob(), self.b_value)              # nobody put it back yet
         p = harness(["--transport", "uds", "--mode", "latency", "--reps", "1",
                      "--out", self.out("next")] + FAST)
