@@ -18,7 +18,7 @@
 #include "counters.h"
 
 #define PROTO_MAGIC   0x70637069u  /* "ipcp" */
-#define PROTO_VERSION 4u
+#define PROTO_VERSION 4u   /* 4: the client's CPU in the hello; the interference counters */
 #define PROTO_NOTE    192
 
 struct proto_hello {

@@ -6,9 +6,14 @@ the client said. Knows nothing of the sweep's order or of the terminal.
     bench = Bench(binary, cfg, run_id, sockdir, pool, st, io_built=("sync", "uring"))
     outcome = measure(bench, task.point, endpoint)      # never raises for a failure
     row = make_row(bench, task, endpoint, outcome)      # a results.csv row
+
+An A/B run has a Bench per arm (harness/ab.py): its binary, its options,
+what is set around each of its reps, and a server_tag when its binary is its
+own, so that each arm then has servers of its own.
 """
 
 import collections
+import contextlib
 import dataclasses
 import os
 
@@ -42,12 +47,20 @@ class Bench:
     pool: runner.ServerPool
     state: object               # state.RunState: server PIDs are recorded there
     io_built: tuple             # the io modes the binary has
+    server_tag: str = ""        # "-b": this arm's binary is its own, so are its servers
+    around: object = None       # () -> a context manager held over each rep (B's sysctls)
+
+
+def _tag(bench, point):
+    """What tells a server apart from the others of its transport."""
+    return f"{point.cpus}{bench.server_tag}"
 
 
 def _new_server(bench, point, ep, cpu):
+    tag = _tag(bench, point)
     return runner.Server(
-        ep.binary or bench.binary, ep.server_prefix, ep.socket, ep.server_address(point.cpus), cpu=cpu,
-        log_path=os.path.join(bench.sockdir, f"server-{point.transport}-{point.cpus}.log"),
+        ep.binary or bench.binary, ep.server_prefix, ep.socket, ep.server_address(tag),
+        cpu=cpu, log_path=os.path.join(bench.sockdir, f"server-{point.transport}-{tag}.log"),
         on_start=bench.state.add_pid, on_stop=bench.state.remove_pid)
 
 
@@ -57,7 +70,7 @@ def _run_client(bench, point, ep, port, cpu):
     cfg = bench.cfg
     try:
         ep.set_mtu(point.mtu)
-        with ep.client_target(point.cpus, port) as (addr, target_port):
+        with ep.client_target(_tag(bench, point), port) as (addr, target_port):
             spec = runner.ClientSpec(ep.socket, addr, target_port, point.mode, point.size,
                                      cfg.duration, cfg.warmup, io=point.io, cpu=cpu,
                                      nodelay=cfg.nodelay, verify=cfg.verify)
@@ -69,16 +82,30 @@ def _run_client(bench, point, ep, port, cpu):
 
 def measure(bench, point, ep):
     """One rep of point (a sweep.Point) over ep (a transports.Endpoint) ->
-    Outcome. A server that failed, or whose rep failed, is replaced for the
-    next rep."""
+    Outcome, inside bench.around (B's sysctls: set before the server is
+    reached and the client starts, restored after). A server that failed,
+    or whose rep failed, is replaced for the next rep. A sysctl that cannot
+    be set or put back fails the rep: its figures would be of another arm."""
+    try:
+        with bench.around() if bench.around else contextlib.nullcontext():
+            return _measure(bench, point, ep)
+    except topology.TopologyError as e:
+        return Outcome("error", None, str(e))
+
+
+def _measure(bench, point, ep):
     place = cpu_placement(point.cpus)
     if point.io not in bench.io_built:
         return Outcome("unsupported", None, f"io mode {point.io} is not built into "
                        f"{os.path.basename(bench.binary)} (see --list)")
     if isinstance(place, str):
         return Outcome("unsupported", None, place)
+    if ep.binary and bench.server_tag:
+        return Outcome("unsupported", None, f"{point.transport} runs the program its "
+                       "runtime was given (the image, the launcher): an arm with a "
+                       "binary of its own cannot reach it")
     server_cpu, client_cpu = place
-    key = (point.transport, point.cpus)
+    key = (point.transport, _tag(bench, point))
     try:
         srv = bench.pool.get(key, lambda: _new_server(bench, point, ep, server_cpu))
     except runner.RunnerError as e:
@@ -102,7 +129,7 @@ def requested_nodelay(cfg, ep):
 def make_row(bench, task, ep, outcome):
     p = task.point
     point = {"transport": p.transport, "socket": ep.socket, "io": p.io,
-             "cpus": p.cpus, "mode": p.mode, "size_bytes": p.size}
+             "cpus": p.cpus, "mode": p.mode, "size_bytes": p.size, "arm": p.arm}
     return results.make_row(bench.run_id, point, task.rep, outcome.status, outcome.record,
                             outcome.note, requested_nodelay(bench.cfg, ep),
                             ep.path_mtu(p.mtu), ep.netns_shared())

@@ -83,6 +83,8 @@ from collections import namedtuple
 
 # No finding of the report (plots/) rests on an interval of lower confidence.
 MIN_CLAIM_LEVEL = 0.90
+# The confidence of the summary's intervals (summary.csv, --precision).
+CONFIDENCE = 0.95
 # The exact rank test up to this many values in all; the normal approximation above.
 EXACT_MAX_N = 60
 
@@ -132,6 +134,20 @@ def median_ci(values, confidence=0.95):
     k = ci_rank(n, confidence) or 1
     level = 1 - 2 * _binom_cdf_half(k - 1, n)
     return MedianCI(median(xs), xs[k - 1], xs[n - k], level, n)
+
+
+def half_width_pct(ci):
+    """How far a MedianCI reaches from its median on its wider side, as a
+    percentage of the median: the interval lies within +-this of it
+    (summary.csv's precision_pct, what --precision holds points to). None
+    for a zero median.
+
+    >>> half_width_pct(MedianCI(median=100, low=90, high=104, level=0.96, n=6))
+    10.0
+    """
+    if not ci.median:
+        return None
+    return max(ci.median - ci.low, ci.high - ci.median) / abs(ci.median) * 100
 
 
 def ci_median(values, confidence=0.95):

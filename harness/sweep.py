@@ -1,8 +1,11 @@
 """sweep - the product transports x io x cpus x modes x sizes x reps (x the
-link MTUs, for the transports that make links), in an order that
-interleaves transports: for each (io, cpus, mode, size) and each rep, every
-transport runs once at each MTU before the next rep, so drift in the machine
-(thermal, background work) spreads evenly over the points compared.
+link MTUs, for the transports that make links; x the arms of an A/B run), in
+an order that interleaves transports: for each (io, cpus, mode, size) and
+each rep, every transport runs once at each MTU before the next rep, so
+drift in the machine (thermal, background work) spreads evenly over the
+points compared. The two arms of a point run next to each other, in ABBA
+order over its reps (A B, then B A, ...), so that drift falls on both alike:
+rep r of A and rep r of B are a pair.
 
     for t in tasks(["uds", "lo"], ["sync"], ["split"], ["latency"],
                    {"latency": [100, 1024]}, reps=2):
@@ -10,9 +13,16 @@ transport runs once at each MTU before the next rep, so drift in the machine
     for t in tasks(["lo", "veth"], ["sync"], ["split"], ["throughput"],
                    {"throughput": [65536]}, 1, mtus=[1500, 65535], swept={"veth"}):
         t.point.transport, t.point.mtu       # lo None, veth 1500, veth 65535
+    for t in tasks(["uds"], ["sync"], ["split"], ["latency"], {"latency": [100]}, 2,
+                   arms=("A", "B")):
+        t.point.arm, t.rep                   # A 1, B 1, B 2, A 2
+    for pair in more([Point("uds", "sync", "split", "latency", 100)], {...: 2}, ("A", "B")):
+        [t.point.arm for t in pair]          # the next rep of each point: ["A", "B"]
 """
 
 import dataclasses
+
+NO_ARMS = ("",)     # a run without --ab: one arm, named ''
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +33,7 @@ class Point:
     mode: str
     size: int
     mtu: int = None   # the link MTU to set first; None: the transport's own
+    arm: str = ""     # "A" or "B" in an A/B run
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +57,15 @@ def _mtu_points(transports, mtus, swept):
     return out
 
 
-def tasks(transports, io, cpus, modes, sizes, reps, mtus=None, swept=()):
+def abba(arms, rep):
+    """The arms in the order of rep: as given for odd reps, reversed for
+    even ones (A B, B A, A B, ...)."""
+    return tuple(arms) if rep % 2 else tuple(reversed(arms))
+
+
+def tasks(transports, io, cpus, modes, sizes, reps, mtus=None, swept=(), arms=NO_ARMS):
     """sizes: mode -> list of sizes; swept: the transports set to each of
-    mtus. Yields Task in run order."""
+    mtus; arms: ("A", "B") for an A/B run. Yields Task in run order."""
     order = _mtu_points(transports, mtus, swept)
     for i in io:
         for c in cpus:
@@ -56,9 +73,19 @@ def tasks(transports, io, cpus, modes, sizes, reps, mtus=None, swept=()):
                 for s in sizes[m]:
                     for r in range(1, reps + 1):
                         for t, mtu in order:
-                            yield Task(Point(t, i, c, m, s, mtu), r, r == reps)
+                            for arm in abba(arms, r):
+                                yield Task(Point(t, i, c, m, s, mtu, arm), r, r == reps)
 
 
-def count(transports, io, cpus, modes, sizes, reps, mtus=None, swept=()):
+def more(points, reps_done, arms=NO_ARMS):
+    """One more rep of each of points (Points without an arm, in run order;
+    reps_done: point -> its reps so far), as a list of Tasks per point: its
+    arms in the ABBA order of the new rep. Each task is its point's last."""
+    for p in points:
+        rep = reps_done[p] + 1
+        yield [Task(dataclasses.replace(p, arm=arm), rep, True) for arm in abba(arms, rep)]
+
+
+def count(transports, io, cpus, modes, sizes, reps, mtus=None, swept=(), arms=NO_ARMS):
     return (len(_mtu_points(transports, mtus, swept)) * len(io) * len(cpus) * reps
-            * sum(len(sizes[m]) for m in modes))
+            * len(arms) * sum(len(sizes[m]) for m in modes))

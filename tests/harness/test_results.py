@@ -39,6 +39,7 @@ class TestRows(unittest.TestCase):
             "arm", "reps_interfered", "precision_pct", "precision_target_pct",
             "precision_met", "note"])
         self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 1 + 4 * (12 + 12 + 2) + 5 + 1)
+        self.assertEqual(results.POINT_KEY[-1], "arm")
         # every summary metric is a results.csv column (compare reads the reps)
         self.assertLessEqual(set(results.SUMMARY_METRICS), set(results.COLUMNS))
         self.assertEqual(len(set(results.COLUMNS)), len(results.COLUMNS))
