@@ -59,17 +59,10 @@ class Cost:
         self.family = family
 
     def value(self, rep):
-        if self.key == "vcsw_per_msg":
-            return _vcsw_per_msg(rep)
+        if self.key == "vcsw_per_msg":        # derived, so that runs before schema 4 have it
+            return results.vcsw_per_msg(rep)
         v = number(rep.get(self.key))
         return None if v is None else v * self.scale
-
-
-def _vcsw_per_msg(rep):
-    """Voluntary context switches of both sides per message: each is a
-    sleep and a wake-up, which a cross-core hand-off pays for."""
-    c, s, m = (number(rep.get(k)) for k in ("client_vcsw", "server_vcsw", "messages"))
-    return None if c is None or s is None or not m else (c + s) / m
 
 
 # The primary metrics (harness/results.py PRIMARY) as table rows; PRIMARY by mode.
