@@ -24,7 +24,7 @@ instead ("only veth").
 import math
 from collections import namedtuple
 
-from harness import results, stats
+from harness import forwarders, results, stats
 from harness.results import number
 from harness.stats import flip
 from harness.wording import ci_text, fx, sig, size_label, table
@@ -78,6 +78,8 @@ COSTS = (
     Cost("server_sys_ns_per_msg", "server sys (µs)", "spends", "server system time", 1e-3),
     Cost("cpu_ns_per_msg", "CPU, both sides (µs)", "spends", "CPU time in the two processes",
          1e-3, family="cpu"),
+    Cost("forwarder_cpu_ns_per_msg", "forwarder CPU (µs)", "spends", "forwarder CPU time",
+         1e-3, family="forwarder"),
     Cost("softirq_ns_per_msg", "softirq, %s (µs)", "spends", "softirq time", 1e-3,
          family="softirq"),
     Cost("irq_ns_per_msg", "irq, %s (µs)", "spends", "irq time", 1e-3, family="irq"),
@@ -165,6 +167,16 @@ def foreign_traffic(reps, mode):
     return segs, need
 
 
+def no_forwarder(cost, reps, vals):
+    """A path without a forwarder spends no CPU in one: zeros for its reps
+    where the other side of a comparison has a forwarder, so that the row
+    reads "only docker-proxy" rather than a gap."""
+    if vals or cost.family != "forwarder" or not reps \
+            or reps[0].get("transport") in forwarders.BY_TRANSPORT:
+        return vals
+    return [0.0] * len(reps)
+
+
 def rows(a_reps, b_reps, mode):
     """The table rows of two points: the primary metric first, then each
     cost that either side has. Segment rows get no ratio when either side's
@@ -175,6 +187,7 @@ def rows(a_reps, b_reps, mode):
         va, vb = values(a_reps, cost), values(b_reps, cost)
         if not (va or vb):
             continue
+        va, vb = no_forwarder(cost, a_reps, va), no_forwarder(cost, b_reps, vb)
         if tainted and cost.family in TCP_FAMILIES:
             out.append(Row(cost, median(va), median(vb), None, None))
         else:
@@ -240,14 +253,16 @@ def more(cost, r, ci=True):
 
 
 def reasons(table_rows, limit=SENTENCE_COSTS):
-    """The resolved per-message costs, one per family: the largest ratios
-    first, then what only one side counted."""
+    """The resolved per-message costs, one per family: the forwarder's first
+    (the process that only a container runtime's path has, which sets those
+    paths apart), then the largest ratios, then what only one side counted."""
     first = {}              # a family speaks through its first resolved row
     for row in table_rows:
         if row.cost.family and (row.only or verdict(row.ratio, REASON_MARGIN)):
             first.setdefault(row.cost.family, row)
     out = sorted(first.values(), key=lambda row: (
-        1, 0) if row.only else (0, -abs(math.log(row.ratio.ratio))))
+        -1, 0) if row.cost.family == "forwarder" else (1, 0) if row.only else (
+        0, -abs(math.log(row.ratio.ratio))))
     return out[:limit]
 
 
@@ -451,6 +466,13 @@ cost as a reason only when its interval lies beyond ±%d%%.""" % (
     MIN_CLAIM_LEVEL * 100, REASON_MARGIN * 100)
 
 
+FORWARDER_INTRO = """\
+On a container runtime's path the process that carries the bytes between
+the two sides (docker-proxy, pasta, slirp4netns) has a row of its own,
+forwarder CPU: its user and system time per message over the client's
+window, on top of the two processes' (none on a path without one)."""
+
+
 def section(groups, mtu_effects):
     """groups: [(heading, [Pair, ...])]; mtu_effects: [MtuEffect]. The
     Markdown of the section, or None when there is nothing to explain."""
@@ -459,6 +481,8 @@ def section(groups, mtu_effects):
         blocks = [b for b in (pair_block(p) for p in pairs) if b]
         if blocks:
             parts.append("### %s\n\n%s" % (heading, "\n\n".join(blocks)))
+    fwd = any(r.get("forwarder") for _, pairs in groups for p in pairs
+              for r in p.a.reps + p.b.reps)
     by_t = {}
     for e in mtu_effects:
         by_t.setdefault(e.transport, []).append(mtu_block(e))
@@ -466,4 +490,5 @@ def section(groups, mtu_effects):
         parts.append("### MTU: %s\n\n%s" % (t, "\n\n".join(blocks)))
     if not parts:
         return None
-    return "## Why\n\n" + INTRO + "\n\n" + "\n\n".join(parts)
+    return "## Why\n\n" + INTRO + ("\n\n" + FORWARDER_INTRO if fwd else "") + "\n\n" \
+        + "\n\n".join(parts)
