@@ -80,17 +80,19 @@ def ratio_text(r):
 
 
 def amounts(cs):
-    """'0.870× the model's throughput at 100 B (CI) and 0.929× at 64 KiB
-    (CI), and 1.14× its p50 round trip at 100 B (CI)': the table's real ÷
-    model, said per mode."""
+    """'throughput at 100 B (0.867× the model's, 90% CI ...) and at 64 KiB
+    (0.929×, 90% CI ...), p50 round trip at 100 B (1.14×, ...)': the
+    table's real ÷ model, said per mode."""
     said = []
     for mode in dict.fromkeys(c.mode for c in cs):
-        items = ["%s at %s" % (ratio_text(c.ratio), size_label(c.size)) for c in cs
-                 if c.mode == mode]
-        lead = "the model's throughput" if mode == "throughput" else "its p50 round trip"
-        first, rest = items[0].split(" at ", 1)
-        said.append("%s %s at %s" % (first, lead, " and ".join([rest] + items[1:])))
-    return ", and ".join(said)
+        items = []
+        for c in (c for c in cs if c.mode == mode):
+            ratio = "%.*f×%s, %s" % (DECIMALS, c.ratio.ratio, "" if said or items else
+                                     " the model's", ci_text(c.ratio, DECIMALS))
+            items.append("%sat %s (%s)" % ("" if items else WORDS[mode] + " ",
+                                           size_label(c.size), ratio))
+        said.append(" and ".join(items))
+    return ", ".join(said)
 
 
 def sentence(model, real, cs):
@@ -111,14 +113,23 @@ def sentence(model, real, cs):
     for words, group in (("slower", [c for c in ok if c.speed.high < 1]),
                          ("faster", [c for c in ok if c.speed.low > 1])):
         if len(group) == len(ok):
-            parts.append("%s is %s than the model at every mode and size measured, with %s" % (
+            parts.append("%s is %s than the model at every mode and size measured: %s" % (
                 real, words, amounts(group)))
         elif group:
-            parts.append("%s is %s with %s" % (real, words, amounts(group)))
+            parts.append("%s is %s in %s" % (real, words, amounts(group)))
     rest = [c for c in ok if c.speed.low <= 1 <= c.speed.high]
-    if rest:
+    close = [c for c in rest if c.margin]
+    if close:
+        parts.append("within %s" % ", ".join("±%g%% at %s (%s)" % (
+            c.margin * 100, where(c), ci_text(c.ratio, DECIMALS)) for c in close))
+    wide = [c for c in rest if not c.margin]
+    if wide and len(wide) == len(ok):
+        parts.append("no difference is resolved at any mode and size measured, and together "
+                     "the intervals of real ÷ model span %.3f–%.3f" % (
+                         min(c.ratio.low for c in wide), max(c.ratio.high for c in wide)))
+    elif wide:
         parts.append("no difference is resolved at %s" % ", ".join(
-            "%s (%s)" % (where(c), ci_text(c.ratio, DECIMALS)) for c in rest))
+            "%s (%s)" % (where(c), ci_text(c.ratio, DECIMALS)) for c in wide))
     return head + "; ".join(parts) + few + "."
 
 

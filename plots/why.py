@@ -151,15 +151,18 @@ def foreign_traffic(reps, mode):
     """(data segments, the most the test needs) per round trip when a
     latency point's namespace counted more TCP data segments than one
     request and one reply can take (ceil(size / MSS) each way, plus the
-    retransmits): the rest was other traffic in a namespace shared with the
-    host (lo, uds, hostip). None when it looks clean or cannot be told."""
+    retransmits; twice that where a forwarder relays them over a second
+    connection of its own, which the counters see too): the rest was other
+    traffic in a namespace shared with the host (lo, uds, hostip). None
+    when it looks clean or cannot be told."""
     if mode != "latency" or not reps:
         return None
     try:
         size, mtu = int(reps[0]["size_bytes"]), int(reps[0]["mtu"])
     except (KeyError, TypeError, ValueError):
         return None
-    need = 2 * math.ceil(size / max(mtu - 80, 1))      # 80: headers, options, IPv6
+    legs = 2 if reps[0].get("transport") in forwarders.BY_TRANSPORT else 1
+    need = 2 * legs * math.ceil(size / max(mtu - 80, 1))   # 80: headers, options, IPv6
     segs = median(values(reps, SEGMENTS))
     retrans = median(values(reps, RETRANS)) or 0
     if segs is None or segs <= 1.2 * need + retrans:

@@ -72,7 +72,11 @@ class TwinsRun(DrawnFixture, unittest.TestCase):
                       line)
         r, lo, hi = full_range(self.values("docker-bridge", "latency"),
                                self.values("bridge", "latency"))
-        self.assertIn("and %s× (90%% CI %s–%s) its p50 round trip at 100 B" % (
+        self.assertIn(", p50 round trip at 100 B (%s×, 90%% CI %s–%s)" % (
+            three(r), three(lo), three(hi)), line)
+        r, lo, hi = full_range(self.values("docker-bridge", "throughput"),
+                               self.values("bridge", "throughput"))
+        self.assertIn("measured: throughput at 100 B (%s× the model's, 90%% CI %s–%s)" % (
             three(r), three(lo), three(hi)), line)
 
     def test_cpustack_has_the_forwarder_slice(self):
@@ -135,14 +139,26 @@ class Sentence(unittest.TestCase):
         cs = [self.cell("latency", 1.30, 1.20, 1.40), self.cell("throughput", 1.0, 0.80, 1.25)]
         text = twins.sentence("nat", "docker-publish", cs)
         self.assertEqual(text, "**docker-publish** against its model **nat**: docker-publish is "
-                               "slower with 1.300× (90% CI 1.200–1.400) its p50 round trip at "
-                               "100 B; no difference is resolved at throughput 100 B (90% CI "
-                               "0.800–1.250).")
+                               "slower in p50 round trip at 100 B (1.300× the model's, 90% CI "
+                               "1.200–1.400); no difference is resolved at throughput 100 B "
+                               "(90% CI 0.800–1.250).")
 
     def test_faster_everywhere(self):
         cs = [self.cell("throughput", 1.5, 1.3, 1.7), self.cell("latency", 0.7, 0.6, 0.8)]
         self.assertIn("docker-host is faster than the model at every mode and size measured",
                       twins.sentence("lo", "docker-host", cs))
+
+    def test_unresolved_but_close(self):
+        cs = [self.cell("latency", 1.0, 0.95, 1.07), self.cell("throughput", 0.9, 0.6, 1.3)]
+        self.assertEqual(twins.sentence("netns-lo", "docker-container", cs),
+                         "**docker-container** against its model **netns-lo**: within ±10% at "
+                         "p50 round trip 100 B (90% CI 0.950–1.070); no difference is resolved "
+                         "at throughput 100 B (90% CI 0.600–1.300).")
+        cs = [self.cell("throughput", 0.9, 0.6, 1.3), self.cell("latency", 1.1, 0.8, 1.5)]
+        self.assertEqual(twins.sentence("lo", "docker-host", cs),
+                         "**docker-host** against its model **lo**: no difference is resolved "
+                         "at any mode and size measured, and together the intervals of real ÷ "
+                         "model span 0.600–1.500.")
 
     def test_too_few_reps_claim_nothing(self):
         cs = [self.cell("throughput", 1.5, 1.3, 1.7, level=0.8)]
@@ -150,3 +166,24 @@ class Sentence(unittest.TestCase):
                          "**docker-host** against its model **lo**: too few reps for a 90% "
                          "interval.")
         self.assertEqual(twins.verdict(cs[0]), "too few reps")
+
+
+class ForwarderSegments(unittest.TestCase):
+    """A forwarder relays each request and reply over a second connection,
+    whose segments the counters see too: 4 data segments per 100 B round
+    trip are the path's own there, and other traffic on lo."""
+
+    @staticmethod
+    def reps(transport, segs):
+        return [{"transport": transport, "lat_p50_ns": str(p50), "messages": "1000",
+                 "size_bytes": "100", "mtu": "65536", "tcp_data_segs_per_msg": str(segs),
+                 "retrans_per_msg": "0"} for p50 in (80e3, 81e3, 79e3)]
+
+    def test_second_leg_is_not_other_traffic(self):
+        import why
+        for t in ("docker-proxy", "pasta", "slirp4netns"):
+            self.assertIsNone(why.foreign_traffic(self.reps(t, 4.0), "latency"), t)
+            self.assertEqual(why.foreign_traffic(self.reps(t, 6.0), "latency"), (6.0, 4), t)
+        self.assertEqual(why.foreign_traffic(self.reps("lo", 4.0), "latency"), (4.0, 2))
+        self.assertEqual(why.foreign_traffic(self.reps("docker-publish", 4.0), "latency"),
+                         (4.0, 2))
