@@ -18,7 +18,8 @@ import os
 from . import counters, forwarders, interference, outfile, stats
 
 SCHEMA_VERSION = 4          # 2: loss_ratio; 3: kernel counters; 4: A/B arms,
-                            # interference, precision, forwarders (CHANGELOG.md)
+                            # interference, precision, forwarders, context
+                            # switches per message (CHANGELOG.md)
 
 # schema 3: per-side user/sys time, the sides' kernel counters combined, and
 # per message (harness/counters.py)
@@ -34,7 +35,7 @@ COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mod
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "client_cpu_s", "server_cpu_s",
            "cpu_ns_per_msg", "client_vcsw", "client_ivcsw", "server_vcsw",
            "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS \
-    + ARM_COLUMNS + INTERFERENCE_COLUMNS + list(forwarders.COLUMNS) + ["note"]
+    + ARM_COLUMNS + INTERFERENCE_COLUMNS + list(forwarders.COLUMNS) + ["vcsw_per_msg", "note"]
 
 # Columns copied from the client's JSON record when the rep is ok.
 MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
@@ -56,13 +57,13 @@ PointKey = collections.namedtuple("PointKey", POINT_KEY)
 PRECISION_COLUMNS = ["precision_pct", "precision_target_pct", "precision_met"]
 ADDED_IN = {2: ("loss_ratio",), 3: tuple(COUNTER_COLUMNS),
             4: tuple(ARM_COLUMNS + INTERFERENCE_COLUMNS) + ("reps_interfered",)
-            + tuple(PRECISION_COLUMNS) + tuple(forwarders.COLUMNS)}
+            + tuple(PRECISION_COLUMNS) + tuple(forwarders.COLUMNS) + ("vcsw_per_msg",)}
 SUPPORTED_SCHEMAS = tuple(range(1, max(ADDED_IN) + 1))
 
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
                    "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
                    "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s", "loss_ratio"] \
-    + list(counters.PER_MSG) + list(forwarders.SUMMARY_METRICS)
+    + list(counters.PER_MSG) + list(forwarders.SUMMARY_METRICS) + ["vcsw_per_msg"]
 
 SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cpus",
                     "mode", "size_bytes", "nodelay", "mtu", "forwarder", "status", "reps",
@@ -95,6 +96,16 @@ def cell(value):
     return str(value).replace("\n", " ").replace("\r", " ")
 
 
+def vcsw_per_msg(row):
+    """Voluntary context switches of both sides per message (round trip in
+    latency mode): each is a sleep and the wake-up after it, so a blocking
+    round trip makes one per side and a spinning one none. From a client
+    record or a results.csv row (numbers or text); None when a part is
+    missing or there are no messages."""
+    c, s, m = (number(row.get(k)) for k in ("client_vcsw", "server_vcsw", "messages"))
+    return None if c is None or s is None or not m else (c + s) / m
+
+
 def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_shared=True):
     """A results.csv row. point: dict with transport, socket, io, cpus, mode,
     size_bytes and arm (optional: '' when the run has one); record: the
@@ -112,6 +123,7 @@ def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_share
         row.update(counters.derive(record, point["socket"], point["cpus"], netns_shared))
         row.update(forwarders.derive(record, point["transport"]))
         row.update(interference.derive(record, point["cpus"]))
+        row["vcsw_per_msg"] = vcsw_per_msg(record)
     if record and record.get("nodelay") in (0, 1):
         row["nodelay"] = record["nodelay"]
     return {k: cell(v) for k, v in row.items()}

@@ -12,6 +12,8 @@ all take them from here.
     (0.0, 0.007936507936507936)
     >>> ratio_ci([2, 4, 8], [1, 2, 4])
     Ratio(ratio=2.0, low=0.5, high=8.0, level=0.9, n_a=3, n_b=3)
+    >>> reduction_ci([10, 20, 40], [5, 10, 20])
+    Share(share=0.5, low=-1.0, high=0.875, level=0.9, n_before=3, n_after=3)
 
 Median interval. [x(k), x(n-k+1)] of the sorted values for the largest k
 whose coverage 1 - 2 P(Binomial(n, 1/2) <= k-1) is at least the confidence:
@@ -32,6 +34,11 @@ interval states the confidence it really has: with 3 and 3 reps the best
 possible is the full range of pairwise ratios at 90%, with 5 and 5 it is
 96.8%. The point estimate is the ratio of the medians, the numbers in
 summary.csv.
+
+Share interval. What part of `before` a change took away, 1 - after/before
+(the wake-up share of a round trip: (sync - busy) / sync), is a monotone
+function of the ratio after/before, so its interval is that of the ratio
+mapped through it, [1 - high, 1 - low], at the same level (reduction_ci).
 
 Rank test. Two-sided Mann-Whitney U on two sets of reps, exact (the
 permutation distribution of the rank sum, ties as midranks) up to
@@ -90,6 +97,7 @@ EXACT_MAX_N = 60
 
 MedianCI = namedtuple("MedianCI", "median low high level n")
 Ratio = namedtuple("Ratio", "ratio low high level n_a n_b")
+Share = namedtuple("Share", "share low high level n_before n_after")
 
 
 # ------------------------------------------------------------ one sample --
@@ -301,6 +309,17 @@ def ratio_ci(a, b, conf=0.95):
         k = u + 1
     level = 1 - 2 * cdf[k - 1]
     return Ratio(median(a) / median(b), d[k - 1], d[n * m - k], level, n, m)
+
+
+def reduction_ci(before, after, conf=0.95):
+    """The share of `before` that `after` no longer takes, 1 - median(after) /
+    median(before), with the interval of ratio_ci(after, before) mapped through
+    x -> 1 - x: [1 - high, 1 - low], at the level that interval attains (a
+    negative share: after took longer). None as ratio_ci."""
+    r = ratio_ci(after, before, conf)
+    if r is None:
+        return None
+    return Share(1 - r.ratio, 1 - r.high, 1 - r.low, r.level, r.n_b, r.n_a)
 
 
 def flip(r):
