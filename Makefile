@@ -10,12 +10,12 @@
 
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
-LDLIBS   += -lm
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
+override LDLIBS += -lm
 
 ifeq ($(SANITIZE),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=address,undefined
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
 endif
 
 ifeq ($(V),1)
@@ -37,8 +37,8 @@ endif
 # --io uring reports unsupported.
 URING_LIBS := $(if $(wildcard bench/io_uring.c),$(shell pkg-config --libs liburing 2>/dev/null))
 ifneq ($(URING_LIBS),)
-CFLAGS += -DHAVE_LIBURING $(shell pkg-config --cflags liburing)
-LDLIBS += $(URING_LIBS)
+override CFLAGS += -DHAVE_LIBURING $(shell pkg-config --cflags liburing)
+override LDLIBS += $(URING_LIBS)
 endif
 
 BENCH_SRCS := $(wildcard bench/*.c)
