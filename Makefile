@@ -6,16 +6,16 @@
 #   make bench        the default sweep, then its plots
 #   make plots RUN=results/<id>
 #   make deps         install what a fresh Debian machine lacks (root)
-#   make regress BASELINE=results/baselines/<name>   regression sweep, then scripts/compare
+#   make regress [BASE=<git revision>]   this tree against BASE, paired in one run
 
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
-LDLIBS   += -lm
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
+override LDLIBS += -lm
 
 ifeq ($(SANITIZE),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=address,undefined
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
 endif
 
 ifeq ($(V),1)
@@ -37,8 +37,8 @@ endif
 # --io uring reports unsupported.
 URING_LIBS := $(if $(wildcard bench/io_uring.c),$(shell pkg-config --libs liburing 2>/dev/null))
 ifneq ($(URING_LIBS),)
-CFLAGS += -DHAVE_LIBURING $(shell pkg-config --cflags liburing)
-LDLIBS += $(URING_LIBS)
+override CFLAGS += -DHAVE_LIBURING $(shell pkg-config --cflags liburing)
+override LDLIBS += $(URING_LIBS)
 endif
 
 BENCH_SRCS := $(wildcard bench/*.c)
@@ -96,11 +96,15 @@ test: bench/ipcperf bench/ipcperf-static $(UNIT_BINS) $(HELPER_BINS)
 
 # The six core transports keep the default sweep within a few minutes on a
 # small machine; `make bench BENCH_ARGS=` (or ./run.sh) measures all of them.
+# BENCH_PRECISION: after 5 reps a point, more reps to the points whose 95%
+# interval of the median is wider than +-5%, within 300 s of measuring (90
+# points: 6 minutes in all on a 2-core VM); raise the budget for more points.
 BENCH_ARGS ?= --transport uds,uds-dgram,lo,hostip,veth,bridge
+BENCH_PRECISION ?= --precision 5 --budget 300
 
 bench: bench/ipcperf
 	@scripts/deps.sh ensure bench
-	./run.sh $(BENCH_ARGS)
+	./run.sh $(BENCH_ARGS) $(BENCH_PRECISION)
 
 plots:
 	@test -n "$(RUN)" || { echo "usage: make plots RUN=results/<id>" >&2; exit 2; }
@@ -109,19 +113,26 @@ plots:
 deps:
 	scripts/deps.sh install all
 
-# make regress BASELINE=<run dir> [THRESHOLD=PCT] [REGRESS_OUT=DIR]: the
-# regression sweep (uds and lo, both modes, 100 B and 64 KiB, 5 reps of 0.3 s;
-# about 20 s) into REGRESS_OUT (default results/regress-<UTC time>), then
-# scripts/compare against BASELINE. 5 reps because with fewer the rank test
-# cannot reach p < 0.05 (2 reps a side: p >= 1/3).
-REGRESS_SWEEP := --transport uds,lo --size 100,64K --reps 5 --duration 0.3 --warmup 0.1 --no-plots
+# make regress [BASE=<git revision>] [THRESHOLD=PCT] [REGRESS_OUT=DIR]: the
+# paired regression check. One run measures this tree's bench/ipcperf (arm A)
+# and BASE's, built from git (arm B, --ab rev:BASE), rep by rep in ABBA order,
+# so that the machine's drift falls on both alike; then scripts/compare
+# judges A against B (--base-arm B: the ratio is this tree over BASE, and
+# "regressed" means this tree is worse). BASE defaults to HEAD: the change not
+# yet committed. The sweep: uds and lo, both modes, 100 B and 64 KiB, 8
+# points, 12 pairs each. Why 12: the signed-rank test over n pairs can reach
+# at best p = 2/2^n (two-sided), and Holm over 8 points first asks for
+# p < 0.05/8 = 0.00625, so 9 pairs is the least that can ever pass; with 12,
+# a point passes with one pair of the five smallest differences the other
+# way round (p = 0.0049). About 80 s, and building BASE.
+REGRESS_SWEEP := --transport uds,lo --size 100,64K --reps 12 --no-plots
+BASE ?= HEAD
 THRESHOLD ?= 10
 regress: bench/ipcperf
-	@test -n "$(BASELINE)" || { echo "usage: make regress BASELINE=<run dir> [THRESHOLD=PCT] [REGRESS_OUT=DIR]" >&2; exit 2; }
-	@test -f "$(BASELINE)/summary.csv" || { echo "make regress: no summary.csv in $(BASELINE) (give a run directory, e.g. results/baselines/debian12-2cpu-vm)" >&2; exit 2; }
+	@test -z "$(BASELINE)" || { echo "make regress: BASELINE= is no more: the base is measured beside the change (BASE=<git revision>, default HEAD); scripts/compare BASE_RUN NEW_RUN compares saved runs" >&2; exit 2; }
 	@out="$(or $(REGRESS_OUT),results/regress-$$(date -u +%Y%m%dT%H%M%SZ))"; \
-	./run.sh $(REGRESS_SWEEP) --out "$$out" && \
-	scripts/compare --threshold "$(THRESHOLD)" "$(BASELINE)" "$$out"
+	./run.sh $(REGRESS_SWEEP) --ab "rev:$(BASE)" --out "$$out" && \
+	scripts/compare --base-arm B --threshold "$(THRESHOLD)" "$$out"
 
 clean:
 	rm -rf bench/ipcperf bench/ipcperf-static bench/*.o bench/*.d tests/bin

@@ -5,8 +5,9 @@
 # USAGE: ./run.sh [--transport LIST] [--size LIST] [--mode LIST] [--io LIST]
 #                 [--reps N] [--duration SEC] [--warmup SEC] [--cpus LIST]
 #                 [--out DIR] [--mtu N] [--nodelay on|off] [--verify] [--quick]
-#                 [--no-plots]
+#                 [--no-plots] [--ab SPEC] [--precision PCT [--budget SEC]]
 #   ./run.sh --transport uds,lo,veth --size 100
+#   ./run.sh --transport uds,lo --ab rev:main        # this tree (A) against main (B)
 #   ./run.sh --quick --no-plots --out /tmp/smoke
 # ./run.sh --help lists every option. Relative paths are taken from the
 # current directory, so this script does not cd.
@@ -29,4 +30,7 @@ if [ -n "$stale" ] && [ -z "${IPCPERF_BIN:-}" ]; then
 		exit 1
 	fi
 fi
-PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" exec python3 -m harness "$@"
+# PYTHONSAFEPATH: python3 -m would put the current directory first on the
+# path, so another clone's harness there would run instead of this one's
+# (Python 3.11+; older ones ignore it and need the cd-less call from elsewhere)
+PYTHONSAFEPATH=1 PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" exec python3 -m harness "$@"

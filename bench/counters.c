@@ -3,6 +3,7 @@
  */
 #include "counters.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "util.h"
 
 static const char *const names[CTR_COUNT] = {
 	[CTR_SOFTIRQ_NS] = "softirq_ns",
@@ -25,6 +28,10 @@ static const char *const names[CTR_COUNT] = {
 	[CTR_UDP_RCVBUF_ERRORS] = "udp_rcvbuf_errors",
 	[CTR_INSTRUCTIONS] = "instructions",
 	[CTR_CYCLES] = "cycles",
+	[CTR_CPU_BUSY_NS] = "cpu_busy_ns",
+	[CTR_STEAL_NS] = "steal_ns",
+	[CTR_KSOFTIRQD_NS] = "ksoftirqd_ns",
+	[CTR_IDLE_ENTRIES] = "idle_entries",
 };
 
 /* A "Prefix: name name ..." line followed by a "Prefix: value value ..." line. */
@@ -83,25 +90,53 @@ void counters_reopen(void)
 	counters_open();
 }
 
-void counters_parse_stat(const char *text, int cpu, long hz, struct counters *c)
+/* The "cpuN ..." line of cpu (the all-CPU "cpu" line for -1) in /proc/stat's text. */
+static const char *stat_line(const char *text, int cpu)
 {
-	char want[16], label[16];
-	unsigned long long f[7];
+	char want[16];
+	size_t n;
 
 	if (cpu >= 0)
-		snprintf(want, sizeof(want), "cpu%d", cpu);
+		snprintf(want, sizeof(want), "cpu%d ", cpu);
 	else
-		snprintf(want, sizeof(want), "cpu");
-	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		/* user nice system idle iowait irq softirq ... */
-		if (sscanf(line, "%15s %llu %llu %llu %llu %llu %llu %llu", label, &f[0], &f[1], &f[2],
-			   &f[3], &f[4], &f[5], &f[6]) != 8 || strcmp(label, want))
-			continue;
-		c->v[CTR_IRQ_NS] = f[5] * 1000000000ULL / (unsigned long long)hz;
-		c->v[CTR_SOFTIRQ_NS] = f[6] * 1000000000ULL / (unsigned long long)hz;
-		c->present |= 1u << CTR_IRQ_NS | 1u << CTR_SOFTIRQ_NS;
+		snprintf(want, sizeof(want), "cpu ");
+	n = strlen(want);
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, want, n))
+			return line;
+	return NULL;
+}
+
+void counters_parse_stat(const char *text, int cpu, long hz, struct counters *c)
+{
+	const char *line = stat_line(text, cpu);
+	unsigned long long f[8];
+	int n;
+
+	/* user nice system idle iowait irq softirq steal ...; steal since Linux 2.6.11 */
+	if (!line)
 		return;
+	n = sscanf(line, "%*s %llu %llu %llu %llu %llu %llu %llu %llu", &f[0], &f[1], &f[2],
+		   &f[3], &f[4], &f[5], &f[6], &f[7]);
+	if (n < 7)
+		return;
+	c->v[CTR_IRQ_NS] = f[5] * 1000000000ULL / (unsigned long long)hz;
+	c->v[CTR_SOFTIRQ_NS] = f[6] * 1000000000ULL / (unsigned long long)hz;
+	c->present |= 1u << CTR_IRQ_NS | 1u << CTR_SOFTIRQ_NS;
+	if (n == 8) {
+		c->v[CTR_STEAL_NS] = f[7] * 1000000000ULL / (unsigned long long)hz;
+		c->present |= 1u << CTR_STEAL_NS;
 	}
+}
+
+int64_t counters_parse_idle(const char *text, int cpu, long hz)
+{
+	const char *line = stat_line(text, cpu);
+	unsigned long long idle, iowait;
+
+	if (!line || sscanf(line, "%*s %*u %*u %*u %llu %llu", &idle, &iowait) != 2)
+		return -1;
+	return (int64_t)((idle + iowait) * 1000000000ULL / (unsigned long long)hz);
 }
 
 /* The value under `field` in the header/value line pair starting with prefix. */
@@ -179,12 +214,135 @@ static void read_hw(struct counters *c)
 		}
 }
 
+/*
+ * The idle time of cpu in ns, from the scheduler tick's own account
+ * (tick_sched idle_sleeptime + iowait_sleeptime: from the idle loop's entry
+ * to its exit, interrupts taken while idle excluded). /proc/timer_list
+ * gives it in ns but only to root; /proc/stat gives it to everyone in 10 ms
+ * ticks. The pinned CPU is running this code, so no idle period is open.
+ * (cpuidle's per-state residency would also miss the idle loop's own time
+ * around each halt: ~10 us a wake-up on a VM, busy time that is no task's.)
+ * -1 when neither can be read.
+ */
+static int64_t cpu_idle_ns(int cpu, const char *stat, long hz)
+{
+	FILE *fp = fopen("/proc/timer_list", "r");
+	char line[256];
+	unsigned long long v, idle = 0;
+	int at = -1, found = 0;
+
+	while (fp && found < 2 && fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, "cpu: %d", &at) == 1)
+			continue;
+		if (at == cpu && (sscanf(line, " .idle_sleeptime : %llu", &v) == 1 ||
+				  sscanf(line, " .iowait_sleeptime: %llu", &v) == 1)) {
+			idle += v;
+			found++;
+		}
+	}
+	if (fp)
+		fclose(fp);
+	return found == 2 ? (int64_t)idle : counters_parse_idle(stat, cpu, hz);
+}
+
+/* How many times cpu entered an idle state: the sum of cpuidle's per-state
+ * usage; -1 without cpuidle. */
+static int64_t cpu_idle_entries(int cpu)
+{
+	char path[96];
+	unsigned long long n, total = 0;
+	int state;
+
+	for (state = 0;; state++) {
+		FILE *fp;
+		int ok;
+
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cpuidle/state%d/usage",
+			 cpu, state);
+		fp = fopen(path, "r");
+		if (!fp)
+			break;
+		ok = fscanf(fp, "%llu", &n) == 1;
+		fclose(fp);
+		if (!ok)
+			return -1;
+		total += n;
+	}
+	return state ? (int64_t)total : -1;
+}
+
+/* The PID of ksoftirqd/<cpu>, found once per CPU by its name; -1 when this
+ * side cannot see it (a container's PID namespace). */
+static long ksoftirqd_pid(int cpu)
+{
+	static int cached_cpu = -1;
+	static long cached_pid = -1;
+	char want[32], path[300], comm[32];
+	struct dirent *e;
+	DIR *d;
+
+	if (cpu == cached_cpu)
+		return cached_pid;
+	cached_cpu = cpu;
+	cached_pid = -1;
+	snprintf(want, sizeof(want), "ksoftirqd/%d\n", cpu);
+	d = opendir("/proc");
+	while (d && (e = readdir(d)) && cached_pid < 0) {
+		FILE *fp;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		fp = fopen(path, "r");
+		if (fp && fgets(comm, sizeof(comm), fp) && !strcmp(comm, want))
+			cached_pid = strtol(e->d_name, NULL, 10);
+		if (fp)
+			fclose(fp);
+	}
+	if (d)
+		closedir(d);
+	return cached_pid;
+}
+
+/* The pinned CPU's busy time and idle entries, and the run time of its ksoftirqd. */
+static void read_cpu_time(struct counters *c, int cpu, const char *stat, long hz)
+{
+	long pid = ksoftirqd_pid(cpu);
+	int64_t idle = cpu_idle_ns(cpu, stat, hz);
+	uint64_t now = now_ns();
+	int64_t entries = cpu_idle_entries(cpu);
+	unsigned long long run;
+	char path[64];
+	FILE *fp;
+
+	if (idle >= 0) {
+		c->v[CTR_CPU_BUSY_NS] = now - (uint64_t)idle;
+		c->present |= 1u << CTR_CPU_BUSY_NS;
+	}
+	if (entries >= 0) {
+		c->v[CTR_IDLE_ENTRIES] = (uint64_t)entries;
+		c->present |= 1u << CTR_IDLE_ENTRIES;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/schedstat", pid);
+	fp = pid > 0 ? fopen(path, "r") : NULL;
+	if (fp && fscanf(fp, "%llu", &run) == 1) {
+		c->v[CTR_KSOFTIRQD_NS] = run;
+		c->present |= 1u << CTR_KSOFTIRQD_NS;
+	}
+	if (fp)
+		fclose(fp);
+}
+
 void counters_read(struct counters *c, int cpu)
 {
 	static char stat[65536], snmp[65536], netstat[65536];
+	long hz = sysconf(_SC_CLK_TCK);
 
 	memset(c, 0, sizeof(*c));
-	counters_parse_stat(slurp("/proc/stat", stat, sizeof(stat)), cpu, sysconf(_SC_CLK_TCK), c);
+	slurp("/proc/stat", stat, sizeof(stat));
+	counters_parse_stat(stat, cpu, hz, c);
+	if (cpu >= 0)
+		read_cpu_time(c, cpu, stat, hz);
 	counters_parse_snmp(slurp("/proc/net/snmp", snmp, sizeof(snmp)),
 			    slurp("/proc/net/netstat", netstat, sizeof(netstat)), c);
 	read_hw(c);

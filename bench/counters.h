@@ -6,6 +6,11 @@
  * /proc/net/netstat), and, where the machine has them, this process's
  * instructions and cycles (perf_event_open, probed once).
  *
+ * And what else ran on this side's CPU (the harness derives the CPU time
+ * other tasks took from them, harness/interference.py): how long the pinned
+ * CPU was not idle and how often it went idle, its steal time, and the run
+ * time of its ksoftirqd, whose work is the path's own.
+ *
  * The /proc figures are system-wide within the CPU or namespace: on a busy
  * machine they include others' work, and when both sides share a CPU or a
  * namespace both report the same events (the harness knows which).
@@ -29,6 +34,10 @@ enum counter_id {
 	CTR_UDP_RCVBUF_ERRORS,
 	CTR_INSTRUCTIONS,      /* perf_event_open: absent on many VMs */
 	CTR_CYCLES,
+	CTR_CPU_BUSY_NS,       /* CLOCK_MONOTONIC minus the pinned CPU's idle time: its delta is the busy time */
+	CTR_STEAL_NS,          /* /proc/stat steal of this side's CPU (all CPUs if unpinned) */
+	CTR_KSOFTIRQD_NS,      /* run time of the pinned CPU's ksoftirqd (/proc/PID/schedstat) */
+	CTR_IDLE_ENTRIES,      /* times the pinned CPU entered an idle state (cpuidle usage) */
 	CTR_COUNT
 };
 
@@ -46,6 +55,8 @@ void counters_read(struct counters *c, int cpu);
 /* The parsers behind counters_read, on the text of the /proc files. */
 void counters_parse_stat(const char *text, int cpu, long hz, struct counters *c);
 void counters_parse_snmp(const char *snmp, const char *netstat, struct counters *c);
+/* idle + iowait of cpu in /proc/stat's text, in ns; -1 when it has no such line. */
+int64_t counters_parse_idle(const char *text, int cpu, long hz);
 /* d = b - a, present where both were. */
 void counters_delta(const struct counters *a, const struct counters *b, struct counters *d);
 /* The output name of a counter ("softirq_ns", "tcp_out_segs", ...). */

@@ -24,7 +24,8 @@
 #include "counters.h"
 
 #define PROTO_MAGIC   0x70637069u  /* "ipcp" */
-#define PROTO_VERSION 5u   /* 5: reply size, flows, start time, server CPU */
+#define PROTO_VERSION 5u   /* 4: the client's CPU in the hello, the interference counters;
+                             * 5: reply size, flows, start time, server CPU */
 #define PROTO_NOTE    192
 
 struct proto_hello {

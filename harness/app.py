@@ -9,6 +9,7 @@ Exit codes (DESIGN.md): 0 ok, 1 a measurement failed, 2 bad usage or input,
 """
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import signal
@@ -18,8 +19,9 @@ import sys
 import tempfile
 import time
 
-from . import (cli, flows, meta, outfile, rep, results, runner, stale, state, sweep,
-               topology, transports)
+from . import (ab, adaptive, canary, cli, flows, interference, meta, outfile, rep, results,
+               runner, stale, state, sweep, topology, transports)
+from .command import TopologyError
 from .progress import Progress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INT = 0, 1, 2, 130
@@ -94,10 +96,19 @@ class Run:
         self.progress = None
         self.writer = None
         self.flow_writer = None     # flows.csv, made by the first rep of several flows
+        self.canary = None
         self.rows = []
-        self.summary = []
+        self.reps_of = {}           # PointKey -> its rows
+        self.summary_of = {}        # PointKey -> its summary row, in run order
+        self.point_of = {}          # PointKey without arm -> sweep.Point without arm
+        self.reps_done = {}         # sweep.Point without arm -> reps so far
+        self.stopped = None         # --precision: "met" or "budget"
         self.failed = False
         self.write_error = None     # the first outfile.WriteError, said once
+
+    @property
+    def summary(self):
+        return list(self.summary_of.values())
 
     def _sweep_stale(self, st):
         for line in stale.sweep(st.run_id):
@@ -165,16 +176,57 @@ class Run:
                                  state=st, sockets=transports.binary_sockets(self.binary),
                                  binary=self.binary)
         endpoints, skipped = self._setup(ctx)
-        self.meta = self._meta(st.run_id, endpoints, skipped)
+        arms = self._arms(ctx, stack, sockdir)
+        plan = adaptive.Plan(self.cfg, arms, sweep.count(**self._axes(endpoints), reps=1))
+        self.meta = self._meta(st.run_id, endpoints, skipped, arms, plan)
         meta.write(os.path.join(self.out, "meta.json"), self.meta)
         self.writer = results.RepWriter(os.path.join(self.out, "results.csv"))
         stack.callback(self.writer.close)
         stack.callback(self._close_flow_writer)
         pool = runner.ServerPool()
         stack.callback(self._stop_servers, pool)
-        bench = rep.Bench(self.binary, self.cfg, st.run_id, sockdir, pool, st, self.io_built)
-        self._sweep(bench, endpoints, skipped)
+        benches = {a.name: self._bench(a, st, sockdir, pool) for a in arms}
+        self._start_canary(stack, ctx, benches[arms[0].name])
+        self._sweep(benches, endpoints, skipped, plan)
         return EXIT_FAIL if self.failed else EXIT_OK
+
+    def _arms(self, ctx, stack, sockdir):
+        """The run's arms (harness/ab.py); UsageError for a bad --ab, before
+        anything is measured. B's sysctls are put back however the run ends."""
+        spec = self.cfg.ab
+        holder = ctx.sysctls() if spec is not None and spec.kind == "sysctl" else None
+        if spec is not None and spec.kind == "rev":
+            print(f"building bench/ipcperf of {spec.text} for arm B ...", flush=True)
+        arms = ab.make_arms(self.cfg, self.binary, self.repo, sockdir, holder)
+        for arm in arms:
+            if arm.sysctls:
+                stack.callback(self._release_sysctls, arm)
+        return arms
+
+    def _release_sysctls(self, arm):
+        try:
+            ab.release_all(arm.holder, [name for name, _ in arm.sysctls])
+        except TopologyError as e:
+            err(f"clean-up: {e}")
+
+    def _bench(self, arm, st, sockdir, pool):
+        io_built = self.io_built if arm.binary == self.binary else io_names(arm.binary)
+        return rep.Bench(arm.binary, arm.cfg, st.run_id, sockdir, pool, st, io_built,
+                         server_tag="-b" if arm.own_servers else "",
+                         around=arm.around if arm.sysctls else None)
+
+    def _start_canary(self, stack, ctx, bench):
+        """canary.csv and its reference point; none (said in meta.json) when
+        the binary cannot run it."""
+        try:
+            ep = transports.setup(canary.TRANSPORT, ctx)
+        except topology.TopologyError as e:
+            self.meta["canary"]["error"] = str(e)
+            return
+        writer = results.RepWriter(os.path.join(self.out, "canary.csv"),
+                                   results.CANARY_COLUMNS)
+        stack.callback(writer.close)
+        self.canary = canary.Canary(bench, ep, writer, time.monotonic())
 
     def _setup(self, ctx):
         """Every transport asked for -> (endpoints, {skipped name: why});
@@ -193,24 +245,90 @@ class Run:
             raise cli.UsageError("no transport can run on this machine")
         return endpoints, skipped
 
-    def _sweep(self, bench, endpoints, skipped):
+    def _axes(self, endpoints):
+        """The sweep's axes but reps and arms, as sweep.tasks and sweep.count
+        take them."""
         cfg = self.cfg
         names = [n for n in cfg.transports if n in endpoints]
-        swept = {n for n in names if endpoints[n].mtu_links}
-        axes = (names, cfg.io, cfg.cpus, cfg.modes, cfg.shapes or cfg.sizes, cfg.reps,
-                cfg.mtus, swept)
-        progress = self.progress = Progress(sweep.count(*axes, flows=cfg.flows),
-                                            cfg.duration + cfg.warmup + 0.05)
-        progress.say(f"run {bench.run_id}: {', '.join(names)}; {progress.total} reps of "
-                     f"{cfg.warmup:g}+{cfg.duration:g} s; results in {self.out}")
+        return {"transports": names, "io": cfg.io, "cpus": cfg.cpus, "modes": cfg.modes,
+                "sizes": cfg.shapes or cfg.sizes, "mtus": cfg.mtus, "flows": cfg.flows,
+                "swept": {n for n in names if endpoints[n].mtu_links}}
+
+    def _sweep(self, benches, endpoints, skipped, plan):
+        arms = tuple(benches)
+        axes = self._axes(endpoints)
+        progress = self.progress = Progress(
+            sweep.count(**axes, reps=plan.first_reps, arms=arms),
+            plan.per_point / len(arms))
+        progress.say(self._opening(axes, progress.total, plan))
         for name, why in skipped.items():
             progress.say(f"skipped {name}: {why}")
-        for task in sweep.tasks(*axes, flows=cfg.flows):
-            self._rep(bench, task, endpoints[task.point.transport])
+        for line in self._ab_notes(endpoints):
+            progress.say(line)
+        plan.start()
+        for task in sweep.tasks(**axes, reps=plan.first_reps, arms=arms):
+            key = self._rep(benches, task, endpoints)
             if task.last:
-                self._point_done(results.point_key(self.rows[-1]))
+                self._point_done(key)
+        if plan.target is not None:
+            self.stopped = self._refine(benches, endpoints, plan)
+        if self.canary:
+            self.canary.measure()                   # the run's last
 
-    def _rep(self, bench, task, ep):
+    def _opening(self, axes, total, plan):
+        cfg = self.cfg
+        text = (f"run {self.meta['run_id']}: {', '.join(axes['transports'])}; {total} reps of "
+                f"{cfg.warmup:g}+{cfg.duration:g} s")
+        if cfg.ab:
+            text += f"; arms A and B (--ab {self.meta['settings']['ab']['spec']}), ABBA"
+        if plan.target is not None:
+            text += (f"; then more reps until +-{plan.target:g}% or {plan.budget:.0f} s "
+                     "of measuring")
+        return text + f"; results in {self.out}"
+
+    def _ab_notes(self, endpoints):
+        """What the user should know of B: per-namespace sysctls set on the
+        host do not reach the transports that run in namespaces of their own."""
+        spec = self.cfg.ab
+        nets = [n for n, _ in spec.sysctls if n.startswith("net.")] if spec else []
+        inside = [t for t, ep in endpoints.items() if any(ep.namespaces.values())]
+        if nets and inside:
+            yield (f"note: B sets {', '.join(nets)} in the host's network namespace; "
+                   f"{', '.join(inside)} run in namespaces of their own, where "
+                   "per-namespace sysctls keep their values")
+
+    def _refine(self, benches, endpoints, plan):
+        """--precision: rounds of one more rep of the points still short of
+        it (those nearest to it first, harness/adaptive.py), interleaved as
+        the sweep is, until none is or the budget would be overrun.
+        -> "met" or "budget"."""
+        arms = tuple(benches)
+        while True:
+            rep_s = self._rep_estimate(plan, arms) * len(arms)
+            reps_left = (plan.budget - plan.spent()) / rep_s
+            short = adaptive.next_round(self.summary, plan.target, reps_left)
+            if not short:
+                return "met"
+            points = [self.point_of[k] for k in short]
+            for pair in sweep.more(points, self.reps_done, arms):
+                if not plan.allows(self._rep_estimate(plan, arms) * len(pair)):
+                    return "budget"
+                self.progress.total += len(pair)
+                keys = [self._rep(benches, task, endpoints) for task in pair]
+                for key in keys:
+                    self._point_done(key, say_if_met=True)
+
+    def _rep_estimate(self, plan, arms):
+        """Seconds one rep takes: the mean of the last ones, else the plan's."""
+        walls = self.progress.walls[-20:]
+        return sum(walls) / len(walls) if walls else plan.per_point / len(arms)
+
+    def _rep(self, benches, task, endpoints):
+        """One rep, its row written; the canary first when it is due.
+        -> the row's PointKey."""
+        if self.canary:
+            self.canary.maybe()
+        bench, ep = benches[task.point.arm], endpoints[task.point.transport]
         self.progress.rep_started(task.point, task.rep, self.cfg.reps)
         t0 = time.monotonic()
         outcome = rep.measure(bench, task.point, ep)
@@ -223,7 +341,13 @@ class Run:
         self.rows.append(row)
         for flow_row in rep.flow_rows(bench, task, ep, outcome):
             self._flow_writer().write(flow_row)
-        self.progress.rep_done(time.monotonic() - t0)
+        key = results.point_key(row)
+        self.reps_of.setdefault(key, []).append(row)
+        base = dataclasses.replace(task.point, arm="")
+        self.point_of[key._replace(arm="")] = base
+        self.reps_done[base] = max(self.reps_done.get(base, 0), task.rep)
+        self.progress.rep_done(time.monotonic() - t0, row)
+        return key
 
     def _flow_writer(self):
         """flows.csv's writer (results/README.md), made when first needed."""
@@ -236,13 +360,14 @@ class Run:
         if self.flow_writer is not None:
             self.flow_writer.close()
 
-    def _point_done(self, key):
-        """A point's last rep is in: summary.csv again, and its line."""
-        self.summary = results.summarize(self.rows)
+    def _point_done(self, key, say_if_met=False):
+        """A point has a rep more: its summary row, summary.csv again, and its
+        line (for a rep --precision added: only when it reached the precision)."""
+        row = self.summary_of[key] = results.summary_row(self.reps_of[key],
+                                                          self.cfg.precision)
         results.write_summary(os.path.join(self.out, "summary.csv"), self.summary)
-        for row in self.summary:
-            if results.point_key(row) == key:
-                self.progress.point_done(row)
+        if not say_if_met or row.get("precision_met") == "1":
+            self.progress.point_done(row)
 
     def _finish(self, code):
         """However the run ends: no more signals, summary.csv of every row,
@@ -252,16 +377,35 @@ class Run:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         try:
             if self.rows:
-                self.summary = results.summarize(self.rows)
+                self.summary_of = {results.point_key(r): r for r in
+                                   results.summarize(self.rows, self.cfg.precision)}
                 results.write_summary(os.path.join(self.out, "summary.csv"), self.summary)
             if self.meta is not None:
                 self.meta["finished_utc"] = meta.utc_now()
                 self.meta["exit_status"] = code
+                self.meta.update(self._outcomes())
                 meta.write(os.path.join(self.out, "meta.json"), self.meta)
         except outfile.WriteError as e:
             self._write_failed(e)
             return False
         return True
+
+    def _outcomes(self):
+        """meta.json's account of the run's reps: how many were interfered
+        with, and what --precision reached."""
+        ok = [r for r in self.rows if r["status"] == "ok"]
+        out = {"interference": {
+            "threshold_share": interference.INTERFERED_SHARE, "reps_ok": len(ok),
+            "reps_interfered": sum(1 for r in ok if r.get("interfered") == "1"),
+            "points_interfered": sum(1 for s in self.summary
+                                     if int(s.get("reps_interfered") or 0) > 0)}}
+        if self.cfg.precision is not None:
+            out["precision"] = {
+                "target_pct": self.cfg.precision, "stopped": self.stopped,
+                "points": len(self.summary),
+                "points_met": sum(1 for s in self.summary if s.get("precision_met") == "1"),
+                "reps": len(self.rows)}
+        return out
 
     def _close_topology(self, topo):
         for e in topo.close():
@@ -271,7 +415,7 @@ class Run:
         for e in pool.stop_all():
             err(f"clean-up: {e}")
 
-    def _settings(self, endpoints):
+    def _settings(self, endpoints, arms, plan):
         """meta.json's settings: those of the run that change results."""
         cfg = self.cfg
         return {"transports": [n for n in cfg.transports if n in endpoints],
@@ -280,19 +424,24 @@ class Run:
                 "sizes_by_mode": {m: cfg.sizes[m] for m in cfg.modes},
                 "cpus": cfg.cpus,
                 "cpu_placement": {c: rep.cpu_placement(c) for c in cfg.cpus},
-                "reps": cfg.reps, "duration_s": cfg.duration,
-                "warmup_s": cfg.warmup,
+                "reps": cfg.reps, "first_reps": plan.first_reps,
+                "duration_s": cfg.duration, "warmup_s": cfg.warmup,
                 "mtu": cfg.mtus[0] if len(cfg.mtus) == 1 else cfg.mtus,
                 "nodelay": cfg.nodelay,
                 "quick": cfg.quick, "verify": cfg.verify,
+                "ab": ab.describe(cfg, arms),
+                "precision_pct": cfg.precision, "budget_s": plan.budget,
+                "interference_threshold": interference.INTERFERED_SHARE,
                 "shapes_by_mode": {m: (cfg.shapes or {}).get(m) for m in cfg.modes},
                 "flows": cfg.flows, "flow_placement": flows.meta(),
                 "conn_close": "rst (SO_LINGER 0 on the client: no TIME_WAIT)"}
 
-    def _meta(self, rid, endpoints, skipped):
-        m = meta.capture(rid, ["./run.sh"] + self.cfg.argv, self._settings(endpoints),
+    def _meta(self, rid, endpoints, skipped, arms, plan):
+        m = meta.capture(rid, ["./run.sh"] + self.cfg.argv,
+                         self._settings(endpoints, arms, plan),
                          self.repo, self.binary, self.out)
         m["skipped"] = dict(skipped)
+        m["canary"] = canary.describe()
         meta.add_endpoints(m, endpoints, mtu_swept=len(self.cfg.mtus) > 1)
         return m
 

@@ -7,12 +7,15 @@ nothing here touches the machine.
     ./run.sh --transport lo,veth --mtu 1500,65535 --size 64K --cpus same,split
     ./run.sh --transport uds,lo --mode latency,connect --size 100,100:64K
     ./run.sh --transport uds,lo --mode throughput --size 64K --flows 1,2,4
+    ./run.sh --transport uds,lo --size 100 --ab sysctl:net.ipv4.tcp_autocorking=0
+    ./run.sh --precision 5 --budget 300
 """
 
 import argparse
 import dataclasses
 import math
 import re
+import shlex
 
 from . import transports, wording
 
@@ -26,18 +29,43 @@ MAX_SIZE = 1 << 30
 DEFAULT_SIZES = "100..1M"
 THROUGHPUT_EXTRA = 4 << 20          # the default sweep adds 4M for throughput
 DEFAULT_REPS = 5
-# Chosen so that the default sweep (6 transports x 15 sizes x 5 reps) stays
-# under 6 minutes on a 2-core machine; see README/issue 3 for the measurement.
-DEFAULT_DURATION = 0.5
+# From measurement (issue 11): 100 B throughput reps of uds and lo, 12 per
+# setting in three interleaved rounds on a 2-vCPU VM. The spread between
+# reps did not shrink with longer windows (IQR 2-4% at 0.1 and 0.25 s, 4-9%
+# at 1 and 2 s): it is the machine moving between reps, not noise inside
+# one, so shorter reps buy more reps, and more precision, per minute. A rep
+# without warm-up spread by 33% (uds), 0.05 s by 5%, 0.1 and 0.2 s no less.
+DEFAULT_DURATION = 0.25
 DEFAULT_WARMUP = 0.1
 QUICK_SIZES = "100,64K"
 QUICK_REPS = 2
 QUICK_DURATION = 0.2
 QUICK_WARMUP = 0.05
 DEFAULT_MTU = 1500
+# --precision without --budget may take this many times the first reps' time
+PRECISION_BUDGET_FACTOR = 3
+MAX_BUDGET_S = 7 * 86400
+
+# --ab: the kinds of B (DESIGN.md), and what opt: may give B. B's options
+# apply per rep; the sweep axes make points, not arms.
+AB_KINDS = ("same", "rev", "bin", "sysctl", "opt")
+AB_USAGE = "same, rev:GITREV, bin:PATH, sysctl:NAME=VALUE[,...] or opt:'OPTIONS'"
+PER_REP_OPTIONS = ("--nodelay", "--duration", "--warmup", "--verify")
+SWEEP_AXES = ("--transport", "--size", "--mode", "--io", "--cpus", "--mtu", "--reps",
+              "--flows")
+SYSCTL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 
 class UsageError(Exception):
     """Bad usage or input: exit 2 with this one-line message."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AbSpec:
+    """--ab as given, checked for form only (harness/ab.py makes it real)."""
+    kind: str                   # one of AB_KINDS
+    text: str                   # what follows "kind:" ('' for same)
+    sysctls: tuple = ()         # sysctl: ((name, value), ...) in the order given
+    options: dict = dataclasses.field(default_factory=dict)  # opt: Config fields for B
 
 
 @dataclasses.dataclass
@@ -61,6 +89,9 @@ class Config:
     # mode -> [(request, reply)] in sweep order; reply None for throughput
     shapes: dict = None
     flows: list = dataclasses.field(default_factory=lambda: [1])   # --flows, a sweep axis
+    ab: AbSpec = None           # --ab: two arms; None: one
+    precision: float = None     # --precision: the target half-width of the CI, in %
+    budget: float = None        # --budget: seconds of measuring --precision may use
 
     @property
     def mtu(self):
@@ -134,16 +165,29 @@ def parse_flows(text):
     return out
 
 
-def parse_seconds(text, what, allow_zero):
-    """'0.5', '0.5s' or '500ms' -> seconds, finite, within (0 or 0+, 3600]."""
+def parse_seconds(text, what, allow_zero, limit=3600):
+    """'0.5', '0.5s' or '500ms' -> seconds, finite, within (0 or 0+, limit]."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|ms)?\s*", text)
     if not m:
         raise UsageError(f"bad {what} '{text}' (seconds, e.g. 0.5 or 500ms)")
     value = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
-    if not math.isfinite(value) or value > 3600 or value < 0 \
+    if not math.isfinite(value) or value > limit or value < 0 \
             or (value == 0 and not allow_zero):
         bound = "0" if allow_zero else "above 0"
-        raise UsageError(f"bad {what} '{text}': must be {bound} and at most 3600 s")
+        raise UsageError(f"bad {what} '{text}': must be {bound} and at most {limit:g} s")
+    return value
+
+
+def parse_precision(text):
+    """'5' or '5%' -> 5.0: a percentage above 0 and at most 100."""
+    t = text.strip().removesuffix("%")
+    try:
+        value = float(t)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0 < value <= 100:
+        raise UsageError(f"bad --precision '{text}' (a percentage above 0 and at most "
+                         "100, e.g. 5)")
     return value
 
 
@@ -180,6 +224,84 @@ def parse_list(text, what, valid):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         raise UsageError(message)
+
+
+def _b_parser():
+    """The options opt: may give B: PER_REP_OPTIONS, parsed as ./run.sh does."""
+    p = _Parser(prog="--ab opt:", add_help=False)
+    p.add_argument("--nodelay", choices=("on", "off"))
+    p.add_argument("--duration")
+    p.add_argument("--warmup")
+    p.add_argument("--verify", action="store_true", default=None)
+    return p
+
+
+def parse_b_options(text):
+    """opt:'OPTIONS' -> {Config field: value} for B; UsageError for a sweep
+    axis, a run option that is not per rep, an unknown option, or none.
+    The options may come quoted as a whole (opt:'--nodelay on')."""
+    try:
+        words = shlex.split(text)
+        if len(words) == 1 and text.strip()[:1] in "'\"":
+            words = shlex.split(words[0])
+    except ValueError as e:
+        raise UsageError(f"bad --ab opt:'{text}': {e}") from None
+    known = build_parser()._option_string_actions
+    for w in words:
+        name = w.split("=", 1)[0]
+        if not w.startswith("-") or name in PER_REP_OPTIONS:
+            continue
+        if name in SWEEP_AXES:
+            raise UsageError(f"--ab opt: cannot set {name}: a sweep axis makes points, "
+                             f"not arms (B may set {', '.join(PER_REP_OPTIONS)})")
+        what = "is not a per-rep option" if name in known else "is an unknown option"
+        raise UsageError(f"--ab opt: {name} {what} (B may set {', '.join(PER_REP_OPTIONS)})")
+    a = _b_parser().parse_args(words)
+    out = {}
+    if a.nodelay is not None:
+        out["nodelay"] = a.nodelay
+    if a.duration is not None:
+        out["duration"] = parse_seconds(a.duration, "--ab opt: --duration", False)
+    if a.warmup is not None:
+        out["warmup"] = parse_seconds(a.warmup, "--ab opt: --warmup", True)
+    if a.verify:
+        out["verify"] = True
+    if not out:
+        raise UsageError(f"--ab opt:'{text}' gives B no option (B may set "
+                         f"{', '.join(PER_REP_OPTIONS)})")
+    return out
+
+
+def parse_b_sysctls(text):
+    """'a.b=1,c.d=x y' -> (("a.b", "1"), ("c.d", "x y")); names once each."""
+    out = []
+    for item in text.split(","):
+        name, eq, value = (t.strip() for t in item.partition("="))
+        if not eq or not SYSCTL_NAME.fullmatch(name) or ".." in name or not value:
+            raise UsageError(f"bad --ab sysctl:{text}: '{item}' is not NAME=VALUE "
+                             "(e.g. net.ipv4.tcp_autocorking=0)")
+        if name in dict(out):
+            raise UsageError(f"bad --ab sysctl:{text}: {name} given twice")
+        out.append((name, value))
+    return tuple(out)
+
+
+def parse_ab(text):
+    """--ab SPEC -> AbSpec, checked for form; nothing on the machine is read."""
+    kind, colon, rest = text.strip().partition(":")
+    if kind not in AB_KINDS:
+        raise UsageError(f"unknown --ab kind '{kind}' (valid: {AB_USAGE})")
+    if kind == "same":
+        if colon:
+            raise UsageError(f"bad --ab '{text}': same takes nothing after it")
+        return AbSpec("same", "")
+    if not rest.strip():
+        raise UsageError(f"bad --ab '{text}': {kind}: needs a value ({AB_USAGE})")
+    if kind == "sysctl":
+        return AbSpec(kind, rest, sysctls=parse_b_sysctls(rest))
+    if kind == "opt":
+        return AbSpec(kind, rest, options=parse_b_options(rest))
+    return AbSpec(kind, rest.strip())
 
 
 def build_parser():
@@ -229,6 +351,20 @@ def build_parser():
     p.add_argument("--verify", action="store_true",
                    help="send a patterned payload and check every byte (a correctness "
                         "check; costs throughput)")
+    p.add_argument("--ab", metavar="SPEC",
+                   help="measure every point in two arms, A (as given) and B, rep by rep "
+                        "in ABBA order; SPEC is same (A/A), rev:GITREV (B is bench/ipcperf "
+                        "of that revision), bin:PATH, sysctl:NAME=VALUE[,...] (set for B's "
+                        "reps only) or opt:'OPTIONS' (B's --nodelay, --duration, --warmup, "
+                        "--verify)")
+    p.add_argument("--precision", metavar="PCT",
+                   help="after the first --reps, add reps to the points whose 95%% "
+                        "confidence interval of the median is wider than +-PCT %% of it, "
+                        "interleaved, until all are within it or --budget is spent")
+    p.add_argument("--budget", metavar="SEC",
+                   help="seconds of measuring (reps, canary) the run may take with "
+                        "--precision (default: %d times the first reps' estimate)"
+                        % PRECISION_BUDGET_FACTOR)
     return p
 
 
@@ -262,8 +398,15 @@ def parse(argv, io_names=IO_FALLBACK):
     mtus = parse_mtus(a.mtu) if a.mtu is not None else [DEFAULT_MTU]
     if a.out is not None and not a.out.strip():
         raise UsageError("bad --out '': an empty path")
+    precision = parse_precision(a.precision) if a.precision is not None else None
+    budget = parse_seconds(a.budget, "--budget", False, MAX_BUDGET_S) \
+        if a.budget is not None else None
+    if budget is not None and precision is None:
+        raise UsageError("--budget needs --precision (it bounds the reps --precision adds)")
     return Config(transports=names, transports_explicit=explicit, sizes=sizes,
                   modes=modes, io=io, cpus=cpus, reps=reps, duration=duration,
                   warmup=warmup, out=a.out, plots=not a.no_plots, quick=a.quick,
                   mtus=mtus, nodelay=a.nodelay, argv=list(argv), verify=a.verify,
-                  shapes=shapes, flows=parse_flows(a.flows) if a.flows is not None else [1])
+                  shapes=shapes, flows=parse_flows(a.flows) if a.flows is not None else [1],
+                  ab=parse_ab(a.ab) if a.ab is not None else None,
+                  precision=precision, budget=budget)

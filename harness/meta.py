@@ -18,8 +18,8 @@ import subprocess
 
 from . import outfile
 
-SCHEMA_VERSION = 4          # 2: paths, loss_ratio; 3: counters, mtu list; 4: A/B, runtimes
-#                             (CHANGELOG.md)
+SCHEMA_VERSION = 4          # 2: paths, loss_ratio; 3: counters, mtu list; 4: ab, precision,
+#                             interference, canary, runtimes (CHANGELOG.md)
 
 SYSCTLS = ["net.core.rmem_max", "net.core.wmem_max", "net.core.rmem_default",
            "net.core.wmem_default", "net.core.netdev_max_backlog",

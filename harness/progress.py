@@ -4,9 +4,12 @@ Otherwise: one plain line per finished point. At the end: a table of the
 medians (rows: sizes, columns: transports) and the run directory.
 
     p = Progress(total=450, per_task=0.65)
-    p.rep_started(point, rep, reps); p.rep_done(wall_s)
+    p.rep_started(point, rep, reps); p.rep_done(wall_s, row)
     p.point_done(summary_row)
     p.final(summary_rows, run_dir)
+
+Reps where other tasks took more than a few percent of a pinned CPU
+(harness/interference.py) are counted on the point's line and at the end.
 """
 
 import os
@@ -14,6 +17,7 @@ import shutil
 import sys
 
 from . import results
+from .interference import INTERFERED_SHARE
 from .results import NOISY_CV, number
 from .wording import NONE, metric_value, row_shape, series_names, shape_label
 
@@ -21,6 +25,7 @@ NOISY_TEXT = f"cv > {NOISY_CV:.0%}"
 # the headline of each mode's table at the end of a run
 FINAL_TITLES = {"throughput": "throughput, median", "latency": "round-trip latency, median p50",
                 "connect": "connections per second, median"}
+INTERFERED_TEXT = f"others took > {INTERFERED_SHARE:.0%} of a pinned CPU"
 
 
 def fmt_secs(s):
@@ -75,6 +80,7 @@ class Progress:
         self.total, self.done = total, 0
         self.per_task = per_task
         self.walls = []
+        self.interfered = 0         # reps flagged so far
         self._line = False
 
     def _est_left(self):
@@ -93,32 +99,42 @@ class Progress:
         if not self.tty:
             return
         mtu = f" mtu={point.mtu}" if point.mtu else ""
+        arm = f" arm={point.arm}" if point.arm else ""
+        flagged = f" ({self.interfered} interfered)" if self.interfered else ""
         text = (f"[{self.done + 1}/{self.total}] {point.transport} {point.mode} "
                 f"{shape_label(point.size, point.resp, point.flows)} io={point.io} "
-                f"cpus={point.cpus}{mtu} "
-                f"rep {rep}/{reps} - {fmt_secs(self._est_left())} left")
+                f"cpus={point.cpus}{mtu}{arm} "
+                f"rep {rep}/{reps}{flagged} - {fmt_secs(self._est_left())} left")
         width = shutil.get_terminal_size((100, 20)).columns - 1
         self.out.write("\r\x1b[K" + text[:width])
         self.out.flush()
         self._line = True
 
-    def rep_done(self, wall_s):
+    def rep_done(self, wall_s, row=None):
         self.done += 1
         self.walls.append(wall_s)
+        if row is not None and row.get("interfered") == "1":
+            self.interfered += 1
 
     def point_done(self, row):
         cv = number(row.get(f"{row['primary_metric']}_cv"))
         noisy = row.get("noisy") == "1"
-        if not (noisy or not self.tty):
+        interfered = int(row.get("reps_interfered") or 0)
+        if not (noisy or interfered or not self.tty):
             return
+        arm = f" arm={row['arm']}" if row.get("arm") else ""
         text = (f"{row['transport']:<9} {row['mode']:<10} "
                 f"{row_shape(row):>7} io={row['io']} "
-                f"cpus={row['cpus']:<5} {row['status']:<11} "
+                f"cpus={row['cpus']:<5}{arm} {row['status']:<11} "
                 f"{row['reps_ok']}/{row['reps']} {fmt_primary(row):>13}")
         if cv is not None:
             text += f"  cv {cv * 100:.1f}%"
+        if number(row.get("precision_pct")) is not None:
+            text += f"  +-{float(row['precision_pct']):.1f}%"
         if noisy:
             text += f"  NOISY ({NOISY_TEXT})"
+        if interfered:
+            text += f"  INTERFERED {interfered}/{row['reps_ok']} ({INTERFERED_TEXT})"
         if row["status"] not in ("ok",) and row.get("note"):
             text += f"  ({row['note']})"
         self.say(text)
@@ -133,17 +149,33 @@ class Progress:
         self.clear()
         groups = {}
         for r, name in zip(summary, series_names(summary)):
-            groups.setdefault((r["io"], r["cpus"], r["mode"]), []).append((name, r))
-        for (io, cpus, mode), named in groups.items():
-            self.out.write(f"\n{FINAL_TITLES.get(mode, mode)} (io={io}, cpus={cpus})\n")
+            key = (r["io"], r["cpus"], r["mode"], r.get("arm", ""))
+            groups.setdefault(key, []).append((name, r))
+        for (io, cpus, mode, arm), named in groups.items():
+            arm = f", arm {arm}" if arm else ""
+            self.out.write(f"\n{FINAL_TITLES.get(mode, mode)} (io={io}, cpus={cpus}{arm})\n")
             self._table(named)
         noisy = sum(1 for r in summary if r.get("noisy") == "1")
         partial = sum(1 for r in summary if r["status"] == "partial")
         self.out.write(f"\n* noisy ({NOISY_TEXT}): {noisy} of {len(summary)} points"
                        + (f"; ? some reps failed: {partial} points" if partial else "")
                        + "\n")
+        for line in self._flags(summary):
+            self.out.write(line + "\n")
         self.out.write(f"run directory: {run_dir}  ({fmt_secs(elapsed)})\n")
         self.out.flush()
+
+    def _flags(self, summary):
+        """The run's interference and precision, a line each where they apply."""
+        flagged = [int(r.get("reps_interfered") or 0) for r in summary]
+        if sum(flagged):
+            yield (f"! interfered ({INTERFERED_TEXT}): {sum(flagged)} of {self.done} reps, "
+                   f"in {sum(1 for f in flagged if f)} of {len(summary)} points")
+        targets = [r for r in summary if r.get("precision_target_pct")]
+        if targets:
+            met = sum(1 for r in targets if r.get("precision_met") == "1")
+            yield (f"precision +-{float(targets[0]['precision_target_pct']):g}%: reached by "
+                   f"{met} of {len(targets)} points")
 
     def _table(self, named):
         """Rows: sizes; columns: series ("veth", "veth:mtu9000"); cells: the

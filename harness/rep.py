@@ -9,10 +9,14 @@ the client said. Knows nothing of the sweep's order or of the terminal.
     rows = flow_rows(bench, task, endpoint, outcome)    # flows.csv rows (--flows N > 1)
 
 A point of N flows runs N clients at once against the point's one server
-(harness/flows.py); its results.csv row stands for all of them.
+(harness/flows.py); its results.csv row stands for all of them. An A/B run
+has a Bench per arm (harness/ab.py): its binary, its options, what is set
+around each of its reps, and a server_tag when its binary is its own, so
+that each arm then has servers of its own.
 """
 
 import collections
+import contextlib
 import dataclasses
 import os
 
@@ -43,12 +47,20 @@ class Bench:
     pool: runner.ServerPool
     state: object               # state.RunState: server PIDs are recorded there
     io_built: tuple             # the io modes the binary has
+    server_tag: str = ""        # "-b": this arm's binary is its own, so are its servers
+    around: object = None       # () -> a context manager held over each rep (B's sysctls)
+
+
+def _tag(bench, point):
+    """What tells a server apart from the others of its transport."""
+    return f"{point.cpus}{bench.server_tag}"
 
 
 def _new_server(bench, point, ep, cpu):
+    tag = _tag(bench, point)
     return runner.Server(
-        ep.binary or bench.binary, ep.server_prefix, ep.socket, ep.server_address(point.cpus), cpu=cpu,
-        log_path=os.path.join(bench.sockdir, f"server-{point.transport}-{point.cpus}.log"),
+        ep.binary or bench.binary, ep.server_prefix, ep.socket, ep.server_address(tag),
+        cpu=cpu, log_path=os.path.join(bench.sockdir, f"server-{point.transport}-{tag}.log"),
         on_start=bench.state.add_pid, on_stop=bench.state.remove_pid)
 
 
@@ -89,7 +101,7 @@ def _run_client(bench, point, ep, port, places):
     point's MTU; a TopologyError on the way is the rep's error."""
     try:
         ep.set_mtu(point.mtu)
-        with ep.client_target(point.cpus, port) as (addr, target_port):
+        with ep.client_target(_tag(bench, point), port) as (addr, target_port):
             specs = _specs(bench, point, ep.socket, addr, target_port, places)
             counted = ep if point.mode == "connect" else None
             with conntrack.counting(counted) as count:
@@ -102,16 +114,30 @@ def _run_client(bench, point, ep, port, places):
 
 def measure(bench, point, ep):
     """One rep of point (a sweep.Point) over ep (a transports.Endpoint) ->
-    Outcome. A server that failed, or whose rep failed, is replaced for the
-    next rep."""
+    Outcome, inside bench.around (B's sysctls: set before the server is
+    reached and the client starts, restored after). A server that failed,
+    or whose rep failed, is replaced for the next rep. A sysctl that cannot
+    be set or put back fails the rep: its figures would be of another arm."""
+    try:
+        with bench.around() if bench.around else contextlib.nullcontext():
+            return _measure(bench, point, ep)
+    except topology.TopologyError as e:
+        return Outcome("error", None, str(e))
+
+
+def _measure(bench, point, ep):
     places = flows.placement(point.cpus, point.flows)
     if point.io not in bench.io_built:
         return Outcome("unsupported", None, f"io mode {point.io} is not built into "
                        f"{os.path.basename(bench.binary)} (see --list)")
     if isinstance(places, str):
         return Outcome("unsupported", None, places)
+    if ep.binary and bench.server_tag:
+        return Outcome("unsupported", None, f"{point.transport} runs the program its "
+                       "runtime was given (the image, the launcher): an arm with a "
+                       "binary of its own cannot reach it")
     server_cpu = places[0][0]
-    key = (point.transport, point.cpus)
+    key = (point.transport, _tag(bench, point))
     try:
         srv = bench.pool.get(key, lambda: _new_server(bench, point, ep, server_cpu))
     except runner.RunnerError as e:
@@ -136,7 +162,7 @@ def _point_cells(task, ep):
     p = task.point
     return {"transport": p.transport, "socket": ep.socket, "io": p.io, "cpus": p.cpus,
             "mode": p.mode, "size_bytes": p.size, "resp_size_bytes": p.resp,
-            "flows": p.flows, "mtu": ep.path_mtu(p.mtu)}
+            "flows": p.flows, "arm": p.arm, "mtu": ep.path_mtu(p.mtu)}
 
 
 def make_row(bench, task, ep, outcome):

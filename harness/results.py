@@ -15,19 +15,19 @@ import json
 import math
 import os
 
-from . import counters, forwarders, outfile, stats
+from . import counters, forwarders, interference, outfile, stats
 
 SCHEMA_VERSION = 4          # 2: loss_ratio; 3: kernel counters; 4: A/B arms,
-                            # interference, precision, forwarders (CHANGELOG.md)
+                            # interference, precision, forwarders, context
+                            # switches per message (CHANGELOG.md)
 
 # schema 3: per-side user/sys time, the sides' kernel counters combined, and
 # per message (harness/counters.py)
 COUNTER_COLUMNS = list(counters.COLUMNS)
-
-# schema 4: the arm of an A/B run (--ab), and what other tasks took of the
-# pinned CPUs over each rep's window (interfered: 1/0, empty when unpinned)
-INTERFERENCE_COLUMNS = ["server_others_cpu_s", "client_others_cpu_s", "steal_s",
-                        "others_cpu_share", "interfered"]
+# schema 4: the arm of an A/B run, and what other tasks took of the pinned
+# CPUs (harness/interference.py)
+ARM_COLUMNS = ["arm"]
+INTERFERENCE_COLUMNS = list(interference.COLUMNS)
 
 # schema 4: request/response shapes, connections and flows: the reply's
 # size (latency, connect; the request is size_bytes), the flows of the
@@ -47,7 +47,8 @@ COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mod
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "client_cpu_s", "server_cpu_s",
            "cpu_ns_per_msg", "client_vcsw", "client_ivcsw", "server_vcsw",
            "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS \
-    + ["arm"] + INTERFERENCE_COLUMNS + list(forwarders.COLUMNS) + WORKLOAD_COLUMNS + ["note"]
+    + ARM_COLUMNS + INTERFERENCE_COLUMNS + list(forwarders.COLUMNS) + ["vcsw_per_msg"] \
+    + WORKLOAD_COLUMNS + ["note"]
 
 # Columns copied from the client's JSON record when the rep is ok (for a
 # point of several flows, their aggregate: harness/flows.py).
@@ -59,30 +60,27 @@ MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
 
 # The sweep axes that make a point (DESIGN.md "Words"): a new axis is added
 # here and every reader (summary, progress, compare, plots) groups by it.
-POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu", "arm",
-             "resp_size_bytes", "flows"]
+POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu", "resp_size_bytes",
+             "flows", "arm"]
 INTEGER_AXES = {"size_bytes", "mtu", "resp_size_bytes", "flows"}   # matched as numbers
 PointKey = collections.namedtuple("PointKey", POINT_KEY)
 
 # The columns each schema_version added (CHANGELOG.md); a file of version v
 # has those of every version up to v, and columns are never removed. A bump
 # of SCHEMA_VERSION adds its entry here, or its files are refused.
-# canary.csv (schema 4): one fixed reference point re-measured through the
-# run, t_s seconds after it started
-CANARY_COLUMNS = ["schema_version", "run_id", "seq", "t_s", "transport", "mode",
-                  "size_bytes", "status", "primary_metric", "value"]
-# summary.csv's per-point interference and precision (schema 4)
-PRECISION_COLUMNS = ["reps_interfered", "precision_pct", "precision_target_pct",
-                     "precision_met"]
+# schema 4: per point, its reps flagged as interfered, and the precision its
+# primary metric reached (against --precision's target, when given)
+PRECISION_COLUMNS = ["precision_pct", "precision_target_pct", "precision_met"]
 ADDED_IN = {2: ("loss_ratio",), 3: tuple(COUNTER_COLUMNS),
-            4: ("arm",) + tuple(INTERFERENCE_COLUMNS) + tuple(PRECISION_COLUMNS)
-            + tuple(forwarders.COLUMNS) + tuple(WORKLOAD_COLUMNS)}
+            4: tuple(ARM_COLUMNS + INTERFERENCE_COLUMNS) + ("reps_interfered",)
+            + tuple(PRECISION_COLUMNS) + tuple(forwarders.COLUMNS) + ("vcsw_per_msg",)
+            + tuple(WORKLOAD_COLUMNS)}
 SUPPORTED_SCHEMAS = tuple(range(1, max(ADDED_IN) + 1))
 
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
                    "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
                    "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s", "loss_ratio"] \
-    + list(counters.PER_MSG) + list(forwarders.SUMMARY_METRICS) \
+    + list(counters.PER_MSG) + list(forwarders.SUMMARY_METRICS) + ["vcsw_per_msg"] \
     + ["connect_mean_ns", "connect_p50_ns", "connect_p99_ns", "conntrack_per_conn",
        "fairness", "window_overlap"]
 
@@ -91,7 +89,7 @@ SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cp
                     "reps_ok", "primary_metric", "noisy"]
                    + [f"{m}_{s}" for m in SUMMARY_METRICS
                       for s in ("median", "ci_low", "ci_high", "cv")]
-                   + ["arm"] + PRECISION_COLUMNS
+                   + ARM_COLUMNS + ["reps_interfered"] + PRECISION_COLUMNS
                    + ["resp_size_bytes", "flows", "conn_close", "note"])
 
 # The metric each mode is judged by (summary.csv's primary_metric), and the
@@ -118,13 +116,25 @@ def cell(value):
     return str(value).replace("\n", " ").replace("\r", " ")
 
 
+def vcsw_per_msg(row):
+    """Voluntary context switches of both sides per message (round trip in
+    latency mode): each is a sleep and the wake-up after it, so a blocking
+    round trip makes one per side and a spinning one none. From a client
+    record or a results.csv row (numbers or text); None when a part is
+    missing or there are no messages."""
+    c, s, m = (number(row.get(k)) for k in ("client_vcsw", "server_vcsw", "messages"))
+    return None if c is None or s is None or not m else (c + s) / m
+
+
 def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_shared=True):
     """A results.csv row. point: dict with transport, socket, io, cpus, mode,
-    size_bytes; record: the client's JSON object or None; netns_shared: both
-    sides ran in one network namespace (how their counters combine)."""
+    size_bytes and arm (optional: '' when the run has one); record: the
+    client's JSON object or None; netns_shared: both sides ran in one
+    network namespace (how their counters combine)."""
     row = {c: "" for c in COLUMNS}
     row.update(schema_version=SCHEMA_VERSION, run_id=run_id, rep=rep,
-               status=status, note=note or "", mtu=mtu, nodelay=nodelay)
+               status=status, note=note or "", mtu=mtu, nodelay=nodelay,
+               arm=point.get("arm", ""))
     for k in ("transport", "socket", "io", "cpus", "mode", "size_bytes"):
         row[k] = point[k]
     row["resp_size_bytes"] = point.get("resp_size_bytes")
@@ -134,6 +144,8 @@ def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_share
             row[k] = record.get(k)
         row.update(counters.derive(record, point["socket"], point["cpus"], netns_shared))
         row.update(forwarders.derive(record, point["transport"]))
+        row.update(interference.derive(record, point["cpus"]))
+        row["vcsw_per_msg"] = vcsw_per_msg(record)
     if record and record.get("nodelay") in (0, 1):
         row["nodelay"] = record["nodelay"]
     return {k: cell(v) for k, v in row.items()}
@@ -162,14 +174,36 @@ def flow_row(run_id, point, rep, flow, place, status, record, note, first_start_
         start = record.get("window_start_ns")
         if start and first_start_ns:
             row["window_offset_s"] = (start - first_start_ns) / 1e9
+# canary.csv (schema 4): the drift canary, one fixed point re-measured at
+# intervals through the run (harness/canary.py); t_s is the time since the
+# run started, value the point's primary metric.
+CANARY_COLUMNS = ["schema_version", "run_id", "seq", "t_s", "transport", "socket", "io",
+                  "cpus", "mode", "size_bytes", "status", "primary_metric", "value",
+                  "others_cpu_share", "interfered", "note"]
+
+
+def canary_row(run_id, seq, t_s, socket, point, status, record, note):
+    """A canary.csv row; point: the canary's sweep.Point; record: the
+    client's JSON object or None."""
+    primary = PRIMARY[point.mode]
+    row = {c: "" for c in CANARY_COLUMNS}
+    row.update(schema_version=SCHEMA_VERSION, run_id=run_id, seq=seq, t_s=round(t_s, 3),
+               transport=point.transport, socket=socket, io=point.io, cpus=point.cpus,
+               mode=point.mode, size_bytes=point.size, status=status,
+               primary_metric=primary, note=note or "")
+    if status == "ok" and record:
+        row["value"] = record.get(primary)
+        flags = interference.derive(record, point.cpus)
+        row["others_cpu_share"] = flags["others_cpu_share"]
+        row["interfered"] = flags["interfered"]
     return {k: cell(v) for k, v in row.items()}
 
 
 class RepWriter:
-    """Appends rows to results.csv (or another file of columns: flows.csv),
-    header first, each row in one write as it ends; a row the disk refuses
-    is cut off again, so the file always ends after a complete row
-    (outfile.Appender). WriteError names the file."""
+    """Appends rows to results.csv (or another file of columns: canary.csv,
+    flows.csv), header first, each row in one write as it ends; a row the
+    disk refuses is cut off again, so the file always ends after a complete
+    row (outfile.Appender). WriteError names the file."""
 
     def __init__(self, path, columns=COLUMNS):
         self.path = path
@@ -356,8 +390,23 @@ def _point_status(ok, bad):
     return "unsupported"
 
 
-def _summary_row(reps):
-    """One point's summary row (dicts of values) from its reps."""
+def _precision(s, vals, target):
+    """The precision columns of a summary row: how far the primary metric's
+    95% interval of the median reaches from it (%), and whether that meets
+    --precision's target: within it, at a confidence the reps can give
+    (at least 6 ok reps; with fewer the interval is the range, below 95%)."""
+    ci = stats.median_ci(vals)
+    pct = stats.half_width_pct(ci) if ci is not None and ci.n > 1 else None
+    s["precision_pct"] = pct
+    if target is not None:
+        s["precision_target_pct"] = target
+        s["precision_met"] = int(pct is not None and pct <= target
+                                 and ci.level >= stats.CONFIDENCE)
+
+
+def _summary_row(reps, target=None):
+    """One point's summary row (dicts of values) from its reps; target: the
+    --precision percentage, or None."""
     first = reps[0]
     ok = [r for r in reps if r["status"] == "ok"]
     bad = [r for r in reps if r["status"] != "ok"]
@@ -370,9 +419,12 @@ def _summary_row(reps):
              conn_close=ref.get("conn_close", ""),
              status=_point_status(ok, bad),
              reps=len(reps), reps_ok=len(ok), primary_metric=primary,
+             reps_interfered=sum(1 for r in ok if r.get("interfered") == "1"),
              note=(bad[0]["note"] if bad else ""))
     for m in SUMMARY_METRICS:
         vals = [v for v in (number(r.get(m)) for r in ok) if v is not None]
+        if m == primary:
+            _precision(s, vals, target)
         if not vals:
             continue
         lo, hi = stats.ci_median(vals)
@@ -385,13 +437,19 @@ def _summary_row(reps):
     return s
 
 
-def summarize(rows):
+def summary_row(reps, precision_target=None):
+    """One point's summary.csv row (dict of cells) from its results rows."""
+    return {k: cell(v) for k, v in _summary_row(reps, precision_target).items()}
+
+
+def summarize(rows, precision_target=None):
     """results.csv rows (dicts of strings) -> summary rows (dicts of cells),
-    one per point (POINT_KEY), in first-seen order."""
+    one per point (POINT_KEY), in first-seen order; precision_target: the
+    --precision percentage the points are held to, or None."""
     points = {}
     for r in rows:
         points.setdefault(point_key(r), []).append(r)
-    return [{k: cell(v) for k, v in _summary_row(reps).items()} for reps in points.values()]
+    return [summary_row(reps, precision_target) for reps in points.values()]
 
 
 def write_summary(path, summary):

@@ -194,8 +194,9 @@ def slirp4netns(ctx):
                       f"-p 127.0.0.1:{base}:{base}"})
 
 
-def sweep_stale(is_alive):
-    """pasta and slirp4netns of runs that are no longer alive (found by the
-    run's private directory in their argv: pasta's pidfile, slirp4netns's
-    API socket)."""
-    return [f"forwarder {k}" for k in runtimes.kill_of_dead_runs(FORWARDERS, is_alive)]
+def sweep_stale(is_dead):
+    """pasta and slirp4netns of dead runs (found by the run's private
+    directory in their argv: pasta's pidfile, slirp4netns's API socket),
+    beside the PIDs their state files recorded: a kill -9 between the start
+    and the record leaves one unrecorded."""
+    return [f"forwarder {k}" for k in runtimes.kill_of_dead_runs(FORWARDERS, is_dead)]

@@ -179,14 +179,16 @@ def stop_child(proc, timeout=STOP_TIMEOUT):
             proc.wait(timeout=timeout)
 
 
-def kill_of_dead_runs(names, is_alive):
+def kill_of_dead_runs(names, is_dead):
     """SIGKILL the processes called one of names whose argv names a path of
-    a run that is no longer alive (its private directory ipcp-<id>-...).
-    Returns ["name pid"] killed."""
+    a dead run (its private directory ipcp-<id>-...); is_dead(rid) is True
+    only for a run known to be dead here (its state file is in this state
+    directory), because processes are seen across mount and network
+    namespaces where liveness is not. Returns ["name pid"] killed."""
     killed = []
     for pid, argv in processes(names):
         ids = {m.group(1) for a in argv for m in RUN_PATH.finditer(a)}
-        if ids and not any(is_alive(rid) for rid in ids):
+        if ids and all(is_dead(rid) for rid in ids):
             try:
                 os.kill(pid, signal.SIGKILL)
                 killed.append(f"{os.path.basename(argv[0])} {pid}")
@@ -195,13 +197,16 @@ def kill_of_dead_runs(names, is_alive):
     return killed
 
 
-def sweep_stale(is_alive):
+def sweep_stale(is_alive, recorded):
     """Everything a run that is no longer alive left of the container
     runtimes: its private dockerd and what that ran, its Docker objects in
-    the user's daemon, its pasta and slirp4netns. Returns what it removed."""
+    the user's daemon, its pasta and slirp4netns (only of runs in recorded,
+    the dead runs whose state files are here). Returns what it removed."""
     from . import docker, dockerd, rootless      # they build on this module
     removed = []
-    for sweep in (dockerd.sweep_stale, docker.sweep_stale, rootless.sweep_stale):
+    sweeps = (dockerd.sweep_stale, docker.sweep_stale,
+              lambda alive: rootless.sweep_stale(lambda rid: rid in recorded and not alive(rid)))
+    for sweep in sweeps:
         try:
             removed += sweep(is_alive)
         except (OSError, TopologyError):

@@ -43,7 +43,7 @@ def sweep(own_id, directory=None, host=None):
     removed, left, restored = [], [], []
     with state.Holds(own_id, directory) as is_alive:
         # first: the runtimes find a dead run's daemon through its directories
-        runtime_removed = runtimes.sweep_stale(is_alive)
+        runtime_removed = runtimes.sweep_stale(is_alive, set(records))
         if os.geteuid() == 0:
             removed, left = topology.sweep_stale(
                 names.PREFIX, is_alive, host, run_of=names.run_of,

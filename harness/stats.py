@@ -12,6 +12,8 @@ all take them from here.
     (0.0, 0.007936507936507936)
     >>> ratio_ci([2, 4, 8], [1, 2, 4])
     Ratio(ratio=2.0, low=0.5, high=8.0, level=0.9, n_a=3, n_b=3)
+    >>> reduction_ci([10, 20, 40], [5, 10, 20])
+    Share(share=0.5, low=-1.0, high=0.875, level=0.9, n_before=3, n_after=3)
 
 Median interval. [x(k), x(n-k+1)] of the sorted values for the largest k
 whose coverage 1 - 2 P(Binomial(n, 1/2) <= k-1) is at least the confidence:
@@ -32,6 +34,11 @@ interval states the confidence it really has: with 3 and 3 reps the best
 possible is the full range of pairwise ratios at 90%, with 5 and 5 it is
 96.8%. The point estimate is the ratio of the medians, the numbers in
 summary.csv.
+
+Share interval. What part of `before` a change took away, 1 - after/before
+(the wake-up share of a round trip: (sync - busy) / sync), is a monotone
+function of the ratio after/before, so its interval is that of the ratio
+mapped through it, [1 - high, 1 - low], at the same level (reduction_ci).
 
 Rank test. Two-sided Mann-Whitney U on two sets of reps, exact (the
 permutation distribution of the rank sum, ties as midranks) up to
@@ -83,11 +90,14 @@ from collections import namedtuple
 
 # No finding of the report (plots/) rests on an interval of lower confidence.
 MIN_CLAIM_LEVEL = 0.90
+# The confidence of the summary's intervals (summary.csv, --precision).
+CONFIDENCE = 0.95
 # The exact rank test up to this many values in all; the normal approximation above.
 EXACT_MAX_N = 60
 
 MedianCI = namedtuple("MedianCI", "median low high level n")
 Ratio = namedtuple("Ratio", "ratio low high level n_a n_b")
+Share = namedtuple("Share", "share low high level n_before n_after")
 
 
 # ------------------------------------------------------------ one sample --
@@ -132,6 +142,20 @@ def median_ci(values, confidence=0.95):
     k = ci_rank(n, confidence) or 1
     level = 1 - 2 * _binom_cdf_half(k - 1, n)
     return MedianCI(median(xs), xs[k - 1], xs[n - k], level, n)
+
+
+def half_width_pct(ci):
+    """How far a MedianCI reaches from its median on its wider side, as a
+    percentage of the median: the interval lies within +-this of it
+    (summary.csv's precision_pct, what --precision holds points to). None
+    for a zero median.
+
+    >>> half_width_pct(MedianCI(median=100, low=90, high=104, level=0.96, n=6))
+    10.0
+    """
+    if not ci.median:
+        return None
+    return max(ci.median - ci.low, ci.high - ci.median) / abs(ci.median) * 100
 
 
 def ci_median(values, confidence=0.95):
@@ -296,6 +320,17 @@ def ratio_ci(a, b, conf=0.95):
         k = u + 1
     level = 1 - 2 * cdf[k - 1]
     return Ratio(median(a) / median(b), d[k - 1], d[n * m - k], level, n, m)
+
+
+def reduction_ci(before, after, conf=0.95):
+    """The share of `before` that `after` no longer takes, 1 - median(after) /
+    median(before), with the interval of ratio_ci(after, before) mapped through
+    x -> 1 - x: [1 - high, 1 - low], at the level that interval attains (a
+    negative share: after took longer). None as ratio_ci."""
+    r = ratio_ci(after, before, conf)
+    if r is None:
+        return None
+    return Share(1 - r.ratio, 1 - r.high, 1 - r.low, r.level, r.n_b, r.n_a)
 
 
 def flip(r):

@@ -104,10 +104,14 @@ class Sysctls:
             cur = read(name)
             others = _live_records(self.dir, name, {self.st.run_id})
             orig = others[0]["orig"] if others and cur == others[0].get("set") else cur
-            self.st.data.setdefault(KEY, {})[name] = {"orig": orig, "set": value}
+            rec = self.st.data.setdefault(KEY, {})[name] = {"orig": orig, "set": value}
             self.st._save()                       # recorded before it changes
             if cur != value:
                 write(name, value)
+                got = read(name)
+                if got != value:                  # the kernel's form ("01" reads "1")
+                    rec["set"] = got
+                    self.st._save()
         return orig
 
     def adopt(self, name, orig):

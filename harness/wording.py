@@ -133,8 +133,30 @@ def level_pct(level):
     return 95 if level >= 0.95 else int(math.floor(round(level * 100, 6)))
 
 
-def ci_text(r):
-    return "%d%% CI %s–%s" % (level_pct(r.level), fx(r.low), fx(r.high))
+def ci_text(r, decimals=None):
+    """'90% CI 1.10–1.31'; with decimals, the bounds to that many places
+    ('90% CI 0.987–1.000'), where a ratio near 1 must show how near."""
+    f = fx if decimals is None else (lambda x: "%.*f" % (decimals, x))
+    return "%d%% CI %s–%s" % (level_pct(r.level), f(r.low), f(r.high))
+
+
+def count(x):
+    """A count per message: 3 significant digits, '< 0.001' for the few
+    stray ones of a rep of millions ('0' only for none)."""
+    if x is None:
+        return NONE
+    return "< 0.001" if 0 < x < 0.001 else sig(x)
+
+
+def pct(x):
+    """A fraction as a percentage, 2 significant digits: 0.7231 -> '72%'."""
+    return NONE if x is None else "%s%%" % sig(x * 100, 2)
+
+
+def share_text(s):
+    """A stats.Share with its interval: '72% (90% CI 65% to 80%)' ("to", as
+    a bound can be negative)."""
+    return "%s (%d%% CI %s to %s)" % (pct(s.share), level_pct(s.level), pct(s.low), pct(s.high))
 
 
 # ------------------------------------------------------------------ series --

@@ -10,9 +10,12 @@ the summary table, the machine and settings.
 
 The driver over the modules beside it: rundir (the run's files), figures
 (plot data and gnuplot arguments), comparisons, findings and why_pairs
-(what the report claims), report (report.md). Statistics, the CSV reader,
-units and wording are the harness's (harness/stats.py, results.py,
-wording.py), imported from the repository root.
+(what the report claims), wake (the wake-up share and the headline claims
+per I/O mode and placement), twins (each rebuilt path against its real
+container twin), report (report.md; runtimes for its machine section).
+Statistics, the CSV reader, units and wording are the harness's
+(harness/stats.py, results.py, wording.py), imported from the repository
+root.
 
     python3 plots/draw.py results/20240301T120000Z-host
     python3 plots/draw.py results/R --baseline uds --size 1K
@@ -36,9 +39,11 @@ sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from harness.wording import parse_size, size_label, sizes_text  # noqa: E402
 from comparisons import axis_comparisons, baseline_comparisons, mtu_comparisons  # noqa: E402
 from figures import all_figures  # noqa: E402
-from shapes import shapes_section
+from shapes import shapes_section  # noqa: E402
 from report import Analysis, write_report  # noqa: E402
 from rundir import InputError, Run, measured, series_order  # noqa: E402
+from twins import twins_section  # noqa: E402
+from wake import wake_section  # noqa: E402
 from why_pairs import why_section  # noqa: E402
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNSUPPORTED = 0, 1, 2, 4
@@ -114,7 +119,9 @@ def analyse(run, baseline, size, notes):
     return Analysis(run, baseline, size, notes,
                     baseline_comparisons(run, baseline) if baseline else [],
                     axis_comparisons(run, "io") + axis_comparisons(run, "cpus"),
-                    mtu_comparisons(run), why_section(run, size), shapes_section(run))
+                    mtu_comparisons(run), why_section(run, size),
+                    [md for md in (wake_section(run), twins_section(run), shapes_section(run))
+                     if md])
 
 
 def fresh_plotdata(run):

@@ -12,7 +12,7 @@ from collections import OrderedDict, namedtuple
 
 import canary
 import why
-from harness import stats
+from harness import forwarders, stats
 from harness.results import number
 from harness.wording import size_label
 from comparisons import METRIC
@@ -270,19 +270,40 @@ def fig_axis_ratios(run, pd, comps):
 STACK = (("client_user_ns_per_msg", "client user"), ("client_sys_ns_per_msg", "client sys"),
          ("server_user_ns_per_msg", "server user"), ("server_sys_ns_per_msg", "server sys"),
          ("softirq_ns_per_msg", "softirq"))
+# the forwarder's CPU (docker-proxy, pasta, slirp4netns), a part of the stack
+# in a run that has one
+FORWARDER_PART = ("forwarder_cpu_ns_per_msg", "forwarder")
 
 
-def stack_row(run, point):
+def part_value(rep, key):
+    """A part of a rep's cost; a path without a forwarder spends none on one."""
+    v = number(rep.get(key))
+    if v is None and key == FORWARDER_PART[0] and rep.get("transport") not in forwarders.BY_TRANSPORT:
+        return 0.0
+    return v
+
+
+def stack_row(run, point, parts=STACK):
     """Medians of a point's per-rep cost components, and the median of their
-    per-rep sums with its CI; None when a component is missing (schema < 3)."""
-    reps = [r for r in run.ok_reps(point) if all(number(r.get(k)) is not None for k, _ in STACK)]
+    per-rep sums with its CI; None when a component is missing (schema < 3).
+    The forwarder's median is left empty for a path without one (no slice,
+    not a slice of 0)."""
+    reps = [r for r in run.ok_reps(point) if all(part_value(r, k) is not None for k, _ in parts)]
     if not reps:
         return None
-    row = {k: stats.median_ci([number(r[k]) for r in reps]).median for k, _ in STACK}
-    total = stats.median_ci([sum(number(r[k]) for k, _ in STACK) for r in reps])
+    row = {k: stats.median_ci([part_value(r, k) for r in reps]).median for k, _ in parts}
+    if FORWARDER_PART in parts and point["transport"] not in forwarders.BY_TRANSPORT:
+        row[FORWARDER_PART[0]] = None
+    total = stats.median_ci([sum(part_value(r, k) for k, _ in parts) for r in reps])
     row.update(total_ns_per_msg_median=total.median, total_ns_per_msg_ci_low=total.low,
                total_ns_per_msg_ci_high=total.high, reps=total.n)
     return row
+
+
+def stack_parts(run, points):
+    """STACK, and the forwarder's part when one of the points has a forwarder."""
+    fwd = any(number(r.get(FORWARDER_PART[0])) is not None for p in points for r in run.ok_reps(p))
+    return STACK + (FORWARDER_PART,) if fwd else STACK
 
 
 def fig_cpustack(run, pd, size):
@@ -290,27 +311,35 @@ def fig_cpustack(run, pd, size):
     figs = []
     for mode, unit in (("throughput", "message"), ("latency", "round trip")):
         pts = by_series([p for p in run.points(mode) if p["size"] == size and measured(p)])
+        parts = stack_parts(run, [ps[size] for ps in pts.values()])
         rows = []
         for s in series_order(pts):
-            row = stack_row(run, pts[s][size])
+            row = stack_row(run, pts[s][size], parts)
             if row:
                 rows.append(dict(row, series=s))
         if not rows:
             continue
-        cols = ["series"] + [k for k, _ in STACK] + [
+        cols = ["series"] + [k for k, _ in parts] + [
             "total_ns_per_msg_" + x for x in ("median", "ci_low", "ci_high")]
         data = os.path.join(pd, "cpustack-%s.csv" % mode)
         write_plotdata(data, cols, rows)
         bars = bars_label(r["reps"] for r in rows)
         where = softirq_where(run.cpu)
+        fwd = FORWARDER_PART in parts
         figs.append(Figure(
             "cpustack-" + mode, "cpustack.gp", data,
-            [context(run, extra=mode), unit, size_label(size), bars, where],
+            [context(run, extra=mode), unit, size_label(size), bars, where]
+            + ([FORWARDER_PART[1]] if fwd else []),
             "Where the CPU time per %s goes, at %s (%s)" % (unit, size_label(size), mode),
             "Median over the reps of each part: user and system time of the client and of the "
-            "server, and softirq time on %s (the network stack's work that no process is "
-            "billed for); the whisker is the median of the per-rep totals (%s)." % (where, bars)))
+            "server, %ssoftirq time on %s (the network stack's work that no process is "
+            "billed for)%s; the whisker is the median of the per-rep totals (%s)." % (
+                "" if fwd else "and ", where, FORWARDER_WORDS if fwd else "", bars)))
     return figs
+
+
+FORWARDER_WORDS = (", and the CPU time of the forwarder that carries the bytes between "
+                   "them (docker-proxy, pasta, slirp4netns; none on the other paths)")
 
 
 def softirq_where(cpus):

@@ -17,6 +17,7 @@ from canary import drift_note
 from findings import (caveat, describe, extremes, headline, interference_note, noisy_note,
                       precision_note)
 from rundir import PERCENTILES, measured, series_order
+from runtimes import runtimes_md
 from titles import machine_line
 
 
@@ -31,7 +32,9 @@ class Analysis:
     axis_comps: list            # io and cpus values against the first
     mtu_comps: list             # other MTUs against a transport's main one
     why_md: str = None          # the "Why" section; None: nothing to explain
-    shapes_md: str = None       # connections, REQ→RESP, flows (plots/shapes.py); None: none
+    # sections of their own before "Why", where the run has what they need
+    # (plots/wake.py, plots/twins.py, plots/shapes.py)
+    sections: list = dataclasses.field(default_factory=list)
 
 
 def ci_cell(p, metric, scale, digits=3):
@@ -134,6 +137,7 @@ def machine_section(run):
     if m.get("sysctls"):
         out.append("Sysctls:\n\n" + table(["sysctl", "value"],
                                           [(k, str(v).replace("\t", " ")) for k, v in m["sysctls"].items()]))
+    out += [md for md in (runtimes_md(m),) if md]
     return "\n\n".join(out)
 
 
@@ -229,10 +233,9 @@ def write_report(a, figs, drawn, path):
     parts = [title, findings_section(a)]
     if a.notes:
         parts.append("\n".join("> " + n for n in a.notes))
+    parts += a.sections
     if a.why_md:
         parts.append(a.why_md)
-    if a.shapes_md:
-        parts.append(a.shapes_md)
     parts.append(figures_section(figs, drawn))
     parts.append("## Summary\n\nMedians of the ok reps; CI as in Method; CV of the reps "
                  "(sample standard deviation ÷ mean).\n\n" + summary_tables(run))

@@ -134,10 +134,11 @@ set title font ",15"
 
 # ---- where CPU time goes (cpustack.gp) ------------------------------------
 # One fixed colour per part of a message's cost: the client in blues, the
-# server in browns (dark: user, light: system), softirq in grey. Tints
-# outside the transport palette, so that a part is never read as a transport.
-_cparts  = "client_user client_sys server_user server_sys softirq"
-_ccolors = "#2F5D8A     #9DBAD8    #8A4F1D     #DDB48C    #5A5A5A"
+# server in browns (dark: user, light: system), softirq in grey, the
+# forwarder (docker-proxy, pasta, slirp4netns) in violet. Tints outside the
+# transport palette, so that a part is never read as a transport.
+_cparts  = "client_user client_sys server_user server_sys softirq forwarder"
+_ccolors = "#2F5D8A     #9DBAD8    #8A4F1D     #DDB48C    #5A5A5A #6A4C93"
 ccolor(part) = strstrt(" "._cparts." ", " ".part." ") \
     ? word(_ccolors, words((" "._cparts." ")[1:strstrt(" "._cparts." ", " ".part." ")]) + 1) \
     : "#777777"

@@ -24,7 +24,7 @@ instead ("only veth").
 import math
 from collections import namedtuple
 
-from harness import results, stats
+from harness import forwarders, results, stats
 from harness.results import number
 from harness.stats import flip
 from harness.wording import ci_text, fx, sig, size_label, table
@@ -59,17 +59,10 @@ class Cost:
         self.family = family
 
     def value(self, rep):
-        if self.key == "vcsw_per_msg":
-            return _vcsw_per_msg(rep)
+        if self.key == "vcsw_per_msg":        # derived, so that runs before schema 4 have it
+            return results.vcsw_per_msg(rep)
         v = number(rep.get(self.key))
         return None if v is None else v * self.scale
-
-
-def _vcsw_per_msg(rep):
-    """Voluntary context switches of both sides per message: each is a
-    sleep and a wake-up, which a cross-core hand-off pays for."""
-    c, s, m = (number(rep.get(k)) for k in ("client_vcsw", "server_vcsw", "messages"))
-    return None if c is None or s is None or not m else (c + s) / m
 
 
 # The primary metrics (harness/results.py PRIMARY) as table rows; PRIMARY by mode.
@@ -85,6 +78,8 @@ COSTS = (
     Cost("server_sys_ns_per_msg", "server sys (µs)", "spends", "server system time", 1e-3),
     Cost("cpu_ns_per_msg", "CPU, both sides (µs)", "spends", "CPU time in the two processes",
          1e-3, family="cpu"),
+    Cost("forwarder_cpu_ns_per_msg", "forwarder CPU (µs)", "spends", "forwarder CPU time",
+         1e-3, family="forwarder"),
     Cost("softirq_ns_per_msg", "softirq, %s (µs)", "spends", "softirq time", 1e-3,
          family="softirq"),
     Cost("irq_ns_per_msg", "irq, %s (µs)", "spends", "irq time", 1e-3, family="irq"),
@@ -156,20 +151,33 @@ def foreign_traffic(reps, mode):
     """(data segments, the most the test needs) per round trip when a
     latency point's namespace counted more TCP data segments than one
     request and one reply can take (ceil(size / MSS) each way, plus the
-    retransmits): the rest was other traffic in a namespace shared with the
-    host (lo, uds, hostip). None when it looks clean or cannot be told."""
+    retransmits; twice that where a forwarder relays them over a second
+    connection of its own, which the counters see too): the rest was other
+    traffic in a namespace shared with the host (lo, uds, hostip). None
+    when it looks clean or cannot be told."""
     if mode != "latency" or not reps:
         return None
     try:
         size, mtu = int(reps[0]["size_bytes"]), int(reps[0]["mtu"])
     except (KeyError, TypeError, ValueError):
         return None
-    need = 2 * math.ceil(size / max(mtu - 80, 1))      # 80: headers, options, IPv6
+    legs = 2 if reps[0].get("transport") in forwarders.BY_TRANSPORT else 1
+    need = 2 * legs * math.ceil(size / max(mtu - 80, 1))   # 80: headers, options, IPv6
     segs = median(values(reps, SEGMENTS))
     retrans = median(values(reps, RETRANS)) or 0
     if segs is None or segs <= 1.2 * need + retrans:
         return None
     return segs, need
+
+
+def no_forwarder(cost, reps, vals):
+    """A path without a forwarder spends no CPU in one: zeros for its reps
+    where the other side of a comparison has a forwarder, so that the row
+    reads "only docker-proxy" rather than a gap."""
+    if vals or cost.family != "forwarder" or not reps \
+            or reps[0].get("transport") in forwarders.BY_TRANSPORT:
+        return vals
+    return [0.0] * len(reps)
 
 
 def rows(a_reps, b_reps, mode):
@@ -182,6 +190,7 @@ def rows(a_reps, b_reps, mode):
         va, vb = values(a_reps, cost), values(b_reps, cost)
         if not (va or vb):
             continue
+        va, vb = no_forwarder(cost, a_reps, va), no_forwarder(cost, b_reps, vb)
         if tainted and cost.family in TCP_FAMILIES:
             out.append(Row(cost, median(va), median(vb), None, None))
         else:
@@ -247,14 +256,16 @@ def more(cost, r, ci=True):
 
 
 def reasons(table_rows, limit=SENTENCE_COSTS):
-    """The resolved per-message costs, one per family: the largest ratios
-    first, then what only one side counted."""
+    """The resolved per-message costs, one per family: the forwarder's first
+    (the process that only a container runtime's path has, which sets those
+    paths apart), then the largest ratios, then what only one side counted."""
     first = {}              # a family speaks through its first resolved row
     for row in table_rows:
         if row.cost.family and (row.only or verdict(row.ratio, REASON_MARGIN)):
             first.setdefault(row.cost.family, row)
     out = sorted(first.values(), key=lambda row: (
-        1, 0) if row.only else (0, -abs(math.log(row.ratio.ratio))))
+        -1, 0) if row.cost.family == "forwarder" else (1, 0) if row.only else (
+        0, -abs(math.log(row.ratio.ratio))))
     return out[:limit]
 
 
@@ -458,6 +469,13 @@ cost as a reason only when its interval lies beyond ±%d%%.""" % (
     MIN_CLAIM_LEVEL * 100, REASON_MARGIN * 100)
 
 
+FORWARDER_INTRO = """\
+On a container runtime's path the process that carries the bytes between
+the two sides (docker-proxy, pasta, slirp4netns) has a row of its own,
+forwarder CPU: its user and system time per message over the client's
+window, on top of the two processes' (none on a path without one)."""
+
+
 def section(groups, mtu_effects):
     """groups: [(heading, [Pair, ...])]; mtu_effects: [MtuEffect]. The
     Markdown of the section, or None when there is nothing to explain."""
@@ -466,6 +484,8 @@ def section(groups, mtu_effects):
         blocks = [b for b in (pair_block(p) for p in pairs) if b]
         if blocks:
             parts.append("### %s\n\n%s" % (heading, "\n\n".join(blocks)))
+    fwd = any(r.get("forwarder") for _, pairs in groups for p in pairs
+              for r in p.a.reps + p.b.reps)
     by_t = {}
     for e in mtu_effects:
         by_t.setdefault(e.transport, []).append(mtu_block(e))
@@ -473,4 +493,5 @@ def section(groups, mtu_effects):
         parts.append("### MTU: %s\n\n%s" % (t, "\n\n".join(blocks)))
     if not parts:
         return None
-    return "## Why\n\n" + INTRO + "\n\n" + "\n\n".join(parts)
+    return "## Why\n\n" + INTRO + ("\n\n" + FORWARDER_INTRO if fwd else "") + "\n\n" \
+        + "\n\n".join(parts)

@@ -12,7 +12,12 @@ from rundir import measured, series_order
 # The headline comparisons of "Why", first against second, where both are in the run.
 WHY_PAIRS = (("uds", "lo"), ("veth", "lo"), ("bridge", "veth"), ("nat", "veth"),
              ("vxlan", "veth"), ("macvlan", "bridge"), ("ipvlan", "bridge"),
-             ("netns-lo", "lo"))
+             ("netns-lo", "lo")) + (
+    # the container runtimes: each real path against the one this suite
+    # rebuilds (plots/twins.py), then the forwarders against what they skip
+    ("docker-container", "netns-lo"), ("docker-bridge", "bridge"),
+    ("docker-publish", "nat"), ("docker-host", "lo"),
+    ("docker-proxy", "docker-publish"), ("pasta", "lo"), ("slirp4netns", "pasta"))
 
 
 # MTU effects at the report's size and at 64 KiB (or the largest size below

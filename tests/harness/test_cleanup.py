@@ -174,7 +174,9 @@ class TestRunDirRefuses(util.TempDirCase):
             world.run(["cp", "-a", os.path.join(tiny, "r"), copy])   # the tmpfs goes with the world
         self.check_one_line(p, "cannot write", "results.csv", "No space left on device",
                             "complete rows")
-        self.assertEqual(sorted(os.listdir(copy)), ["meta.json", "results.csv"])
+        # the run's files, and no temporary one (canary.csv: its first row is
+        # measured before the first rep)
+        self.assertEqual(sorted(os.listdir(copy)), ["canary.csv", "meta.json", "results.csv"])
         self.assertGreater(len(self.check_rows(copy)), 0, "the disk filled before any row")
 
     def test_out_removed_mid_run(self):

@@ -60,5 +60,48 @@ class TestVocabulary(unittest.TestCase):
         self.assertEqual(set(header[0].split()[1:]), names)
 
 
+class TestFlags(unittest.TestCase):
+    """Interfered reps and the precision reached, on the point's line and at
+    the end; an A/B run's arms in tables of their own."""
+
+    def rows(self):
+        rows = summary("run-small")
+        rows[0] = dict(rows[0], reps_interfered="2", precision_pct="7.5",
+                       precision_target_pct="5", precision_met="0")
+        for r in rows[1:]:
+            r.update(reps_interfered="0", precision_pct="1.0", precision_target_pct="5",
+                     precision_met="1")
+        return rows
+
+    def test_point_line(self):
+        out = io.StringIO()
+        progress.Progress(1, 1.0, out=out).point_done(self.rows()[0])
+        line = out.getvalue()
+        self.assertIn("INTERFERED 2/3 (others took > 5% of a pinned CPU)", line)
+        self.assertIn("+-7.5%", line)
+
+    def test_final(self):
+        out = io.StringIO()
+        p = progress.Progress(3, 1.0, out=out)
+        rows = self.rows()
+        for _ in range(3):
+            p.rep_done(0.5, {"interfered": "1"})
+        p.final(rows, "/tmp/run", 75)
+        text = out.getvalue()
+        self.assertIn("! interfered (others took > 5% of a pinned CPU): 2 of 3 reps, in 1 of "
+                      f"{len(rows)} points", text)
+        self.assertIn(f"precision +-5%: reached by {len(rows) - 1} of {len(rows)} points", text)
+        self.assertEqual(p.interfered, 3)
+
+    def test_arms_have_tables_of_their_own(self):
+        rows = [dict(r, arm=arm) for r in summary("run-small") if r["mode"] == "latency"
+                for arm in ("A", "B")]
+        out = io.StringIO()
+        progress.Progress(1, 1.0, out=out).final(rows, "/tmp/run", 75)
+        text = out.getvalue()
+        self.assertIn("(io=sync, cpus=split, arm A)", text)
+        self.assertIn("(io=sync, cpus=split, arm B)", text)
+
+
 if __name__ == "__main__":
     unittest.main()

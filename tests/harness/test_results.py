@@ -25,25 +25,29 @@ class TestRows(unittest.TestCase):
     def test_schema(self):
         self.assertEqual(results.SCHEMA_VERSION, 4)
         self.assertEqual(results.COLUMNS[0], "schema_version")
-        # schema 2's 32 columns, then schema 3's 28 and schema 4's 11 + 16
+        # schema 2's 32 columns, then schema 3's 28 and schema 4's 12 + 16
         # before note (only ever added)
-        self.assertEqual(len(results.COLUMNS), 32 + 28 + 11 + 16)
+        self.assertEqual(len(results.COLUMNS), 32 + 28 + 12 + 16)
         self.assertEqual(results.COLUMNS[30:32], ["loss_ratio", "client_user_s"])
-        self.assertEqual(results.COLUMNS[-30:], [
+        self.assertEqual(results.COLUMNS[-31:], [
             "instructions_per_msg", "cycles_per_msg",
             "arm", "server_others_cpu_s", "client_others_cpu_s", "steal_s",
             "others_cpu_share", "interfered",
             "forwarder", "forwarder_user_s", "forwarder_sys_s", "forwarder_cpu_s",
-            "forwarder_cpu_ns_per_msg", "resp_size_bytes", "flows", "conn_close",
-            "connect_mean_ns", "connect_p50_ns", "connect_p90_ns", "connect_p99_ns",
-            "connect_p999_ns", "connect_max_ns", "connections", "client_msgs_total",
-            "server_msgs_total", "conntrack_new",
+            "forwarder_cpu_ns_per_msg", "vcsw_per_msg", "resp_size_bytes", "flows",
+            "conn_close", "connect_mean_ns", "connect_p50_ns", "connect_p90_ns",
+            "connect_p99_ns", "connect_p999_ns", "connect_max_ns", "connections",
+            "client_msgs_total", "server_msgs_total", "conntrack_new",
             "conntrack_per_conn", "fairness", "window_overlap", "note"])
         self.assertEqual(results.SUMMARY_COLUMNS[-9:], [
             "arm", "reps_interfered", "precision_pct", "precision_target_pct",
             "precision_met", "resp_size_bytes", "flows", "conn_close", "note"])
         self.assertEqual(len(results.SUMMARY_COLUMNS),
-                         15 + 1 + 4 * (12 + 12 + 2 + 6) + 5 + 3 + 1)
+                         15 + 1 + 4 * (12 + 12 + 2 + 1 + 6) + 5 + 3 + 1)
+        self.assertEqual(results.SUMMARY_COLUMNS[-37:-33], [
+            "vcsw_per_msg_median", "vcsw_per_msg_ci_low", "vcsw_per_msg_ci_high",
+            "vcsw_per_msg_cv"])
+        self.assertEqual(results.POINT_KEY[-1], "arm")
         # every summary metric is a results.csv column (compare reads the reps)
         self.assertLessEqual(set(results.SUMMARY_METRICS), set(results.COLUMNS))
         self.assertEqual(len(set(results.COLUMNS)), len(results.COLUMNS))
@@ -57,6 +61,30 @@ class TestRows(unittest.TestCase):
         self.assertEqual((e["status"], e["bytes_per_s"], e["note"]),
                          ("error", "", "server exited badly"))
         self.assertEqual(e["nodelay"], "0")
+
+    def test_context_switches_per_message(self):
+        # (client_vcsw + server_vcsw) / messages, from the client's record
+        point = {"transport": "uds", "socket": "unix-stream", "io": "sync", "cpus": "split",
+                 "mode": "latency", "size_bytes": 100}
+        record = {"messages": 1000, "client_vcsw": 1003, "server_vcsw": 1001}
+        row = results.make_row("ab12", point, 1, "ok", record, "", "", "")
+        self.assertEqual(row["vcsw_per_msg"], "2.004")
+        self.assertEqual(results.since("vcsw_per_msg"), 4)
+        self.assertEqual(results.since("vcsw_per_msg_median"), 4)
+        # a spinning round trip makes none: 0, not a gap
+        record.update(client_vcsw=0, server_vcsw=0)
+        self.assertEqual(results.make_row("ab12", point, 1, "ok", record, "", "", "")
+                         ["vcsw_per_msg"], "0")
+        # no messages, a missing count, or a failed rep: empty, never 0
+        for rec in ({"messages": 0, "client_vcsw": 3, "server_vcsw": 4},
+                    {"messages": 10, "client_vcsw": 3}):
+            self.assertEqual(results.make_row("ab12", point, 1, "ok", rec, "", "", "")
+                             ["vcsw_per_msg"], "")
+        self.assertEqual(results.make_row("ab12", point, 1, "error", None, "x", "", "")
+                         ["vcsw_per_msg"], "")
+        # from a results.csv row too (text cells), as plots/ reads it
+        self.assertEqual(results.vcsw_per_msg(
+            {"messages": "4", "client_vcsw": "3", "server_vcsw": "5"}), 2.0)
 
     def test_writer_appends_and_flushes(self):
         with tempfile.TemporaryDirectory() as d:

@@ -123,6 +123,33 @@ class TestRatioCI(unittest.TestCase):
         self.assertIsNone(stats.ratio_ci([None], [1]))
 
 
+class TestReductionCI(unittest.TestCase):
+    def test_wake_up_share_three_vs_three(self):
+        # sync 20 21 22 µs, busy 7 8 9 µs: share 1 - 8/21; busy/sync ratios
+        # run from 7/22 to 9/20 (3 vs 3: the full range, 90%), so the share's
+        # interval is [1 - 9/20, 1 - 7/22] = [0.55, 0.6818]
+        s = stats.reduction_ci([20, 21, 22], [7, 8, 9])
+        self.assertAlmostEqual(s.share, 1 - 8 / 21)
+        self.assertAlmostEqual(s.low, 0.55)
+        self.assertAlmostEqual(s.high, 1 - 7 / 22)
+        self.assertAlmostEqual(s.level, 0.9)
+        self.assertEqual((s.n_before, s.n_after), (3, 3))
+
+    def test_five_vs_five_by_hand(self):
+        # after/before = [3 5 7 9 11] / [1 2 3 4 5]: the interval [1, 7] at
+        # 1 - 8/252 (TestRatioCI), so the share is 1 - 7/3 in [-6, 0]: after
+        # took longer, and the interval says so (it never exceeds 0)
+        s = stats.reduction_ci([1, 2, 3, 4, 5], [3, 5, 7, 9, 11])
+        self.assertAlmostEqual(s.share, 1 - 7 / 3)
+        self.assertAlmostEqual(s.low, -6.0)
+        self.assertAlmostEqual(s.high, 0.0)
+        self.assertAlmostEqual(s.level, 1 - 8 / 252)
+
+    def test_no_values(self):
+        self.assertIsNone(stats.reduction_ci([], [1]))
+        self.assertIsNone(stats.reduction_ci([1, 2], [0, 1]))
+
+
 class TestMedianCI(unittest.TestCase):
     def test_few_values_give_the_range(self):
         m = stats.median_ci([3, 1, 2])

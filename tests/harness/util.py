@@ -53,6 +53,18 @@ def run_together(args, outs, timeout=120):
                 p.kill()
 
 
+def signal_and_wait(proc, signum, timeout=60):
+    """Send signum to a started harness and wait for it -> its stderr; it is
+    killed on the way out if it is still running."""
+    try:
+        proc.send_signal(signum)
+        return proc.communicate(timeout=timeout)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=timeout)
+
+
 def reachable_by_all(path):
     """Every folder from / down to path lets others in (o+x)."""
     path = os.path.abspath(path)

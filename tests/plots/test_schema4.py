@@ -58,11 +58,14 @@ def upgrade(run_dir, arm=""):
     _rewrite(os.path.join(run_dir, "results.csv"), results.COLUMNS, rep)
     _rewrite(os.path.join(run_dir, "summary.csv"), results.SUMMARY_COLUMNS, point)
     with open(os.path.join(run_dir, "canary.csv"), "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(results.CANARY_COLUMNS)
+        w = csv.DictWriter(f, fieldnames=results.CANARY_COLUMNS, restval="",
+                           lineterminator="\n")
+        w.writeheader()
         for seq, (t, v) in enumerate(zip(CANARY_T, CANARY_V), 1):
-            w.writerow([4, "small", seq, t, "uds", "throughput", 100, "ok" if v else "error",
-                        "bytes_per_s", v or ""])
+            w.writerow(dict(schema_version=4, run_id="small", seq=seq, t_s=t, transport="uds",
+                            mode="throughput", size_bytes=100,
+                            status="ok" if v else "error", primary_metric="bytes_per_s",
+                            value=v or ""))
 
 
 @unittest.skipUnless(GNUPLOT, "gnuplot not installed")

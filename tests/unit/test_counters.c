@@ -52,6 +52,23 @@ int main(void)
 	counters_parse_stat(stat, 7, 100, &c);
 	CHECK(!has(&c, CTR_SOFTIRQ_NS), "a CPU the machine lacks is absent, not zero");
 
+	/* interference: steal, and idle + iowait for the busy time */
+	memset(&c, 0, sizeof(c));
+	counters_parse_stat(stat, 1, 100, &c);
+	CHECK(has(&c, CTR_STEAL_NS) && c.v[CTR_STEAL_NS] == 49ULL * 10000000ULL,
+	      "cpu1 steal: 49 ticks = %llu ns", (unsigned long long)c.v[CTR_STEAL_NS]);
+	CHECK(c.v[CTR_SOFTIRQ_NS] == 16552ULL * 10000000ULL, "cpu1: its own line");
+	memset(&c, 0, sizeof(c));
+	counters_parse_stat("cpu0 1 2 3 4 5 6 7\n", 0, 100, &c);
+	CHECK(has(&c, CTR_SOFTIRQ_NS) && !has(&c, CTR_STEAL_NS),
+	      "a kernel without the steal field: softirq read, steal absent");
+	CHECK(counters_parse_idle(stat, 0, 100) == (267943LL + 17869LL) * 10000000LL,
+	      "cpu0 idle + iowait in ns");
+	CHECK(counters_parse_idle(stat, 7, 100) == -1, "no idle for a CPU the machine lacks");
+	CHECK(!strcmp(counter_name(CTR_CPU_BUSY_NS), "cpu_busy_ns") &&
+	      !strcmp(counter_name(CTR_KSOFTIRQD_NS), "ksoftirqd_ns") &&
+	      !strcmp(counter_name(CTR_IDLE_ENTRIES), "idle_entries"), "interference names");
+
 	memset(&c, 0, sizeof(c));
 	counters_parse_snmp(snmp, netstat, &c);
 	CHECK(c.v[CTR_TCP_IN_SEGS] == 28967846ULL, "Tcp InSegs");
