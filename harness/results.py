@@ -174,6 +174,9 @@ def flow_row(run_id, point, rep, flow, place, status, record, note, first_start_
         start = record.get("window_start_ns")
         if start and first_start_ns:
             row["window_offset_s"] = (start - first_start_ns) / 1e9
+    return {k: cell(v) for k, v in row.items()}
+
+
 # canary.csv (schema 4): the drift canary, one fixed point re-measured at
 # intervals through the run (harness/canary.py); t_s is the time since the
 # run started, value the point's primary metric.
