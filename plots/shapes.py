@@ -74,9 +74,10 @@ def _against_baseline(run, p, base):
         if _reps(run, p, "msgs_per_s") and _reps(run, base, "msgs_per_s") else None
     if rate_r is None or rate_r.level < MIN_CLAIM_LEVEL or rate_r.low <= 1 <= rate_r.high:
         return None
+    fewer = rate_r.ratio > 1            # the baseline's rate over p's
+    shown = rate_r if fewer else stats.flip(rate_r)
     text = "%s makes %s× %s connections per second than %s (%s)" % (
-        p["series"], fx(max(rate_r.ratio, 1 / rate_r.ratio)),
-        "fewer" if rate_r.ratio > 1 else "more", BASELINE, ci_text(rate_r))
+        p["series"], fx(shown.ratio), "fewer" if fewer else "more", BASELINE, ci_text(shown))
     cpu, cpu_base = _med(p, "cpu_ns_per_msg"), _med(base, "cpu_ns_per_msg")
     fwd = _med(p, "forwarder_cpu_ns_per_msg") or 0
     if cpu and cpu_base:

@@ -65,6 +65,17 @@ class ShapesSectionTest(unittest.TestCase):
         self.assertIn("140 µs of CPU on the two sides, against 60.0 µs", md)
         self.assertIn("creates 1.0 conntrack entry", md)
 
+    def test_more_is_said_with_its_interval_the_same_way_up(self):
+        rows = []
+        for rep in range(1, 6):
+            rows.append(rep_row("lo", "connect", rep, rate=10000.0 + rep))
+            rows.append(rep_row("uds", "connect", rep, rate=20000.0 + rep))
+        md = self.section(rows)
+        line = next(l for l in md.splitlines() if l.startswith("- uds makes"))
+        self.assertIn("uds makes 2.00× more connections per second than lo", line)
+        low, high = (float(x) for x in line.split("CI ")[1].split(")")[0].split("–"))
+        self.assertTrue(1 < low <= 2.00 <= high, line)
+
     def test_no_sentence_without_the_reps_for_it(self):
         md = self.section([rep_row("lo", "connect", 1, rate=20000.0),
                            rep_row("nat", "connect", 1, rate=8000.0)])
