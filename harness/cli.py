@@ -304,6 +304,24 @@ def parse_ab(text):
     return AbSpec(kind, rest.strip())
 
 
+def _add_ab_options(p):
+    """--ab, --precision, --budget: how the reps of a run are spent."""
+    p.add_argument("--ab", metavar="SPEC",
+                   help="measure every point in two arms, A (as given) and B, rep by rep "
+                        "in ABBA order; SPEC is same (A/A), rev:GITREV (B is bench/ipcperf "
+                        "of that revision), bin:PATH, sysctl:NAME=VALUE[,...] (set for B's "
+                        "reps only) or opt:'OPTIONS' (B's --nodelay, --duration, --warmup, "
+                        "--verify)")
+    p.add_argument("--precision", metavar="PCT",
+                   help="after the first --reps, add reps to the points whose 95%% "
+                        "confidence interval of the median is wider than +-PCT %% of it, "
+                        "interleaved, until all are within it or --budget is spent")
+    p.add_argument("--budget", metavar="SEC",
+                   help="seconds of measuring (reps, canary) the run may take with "
+                        "--precision (default: %d times the first reps' estimate)"
+                        % PRECISION_BUDGET_FACTOR)
+
+
 def build_parser():
     p = _Parser(
         prog="run.sh",
@@ -351,20 +369,7 @@ def build_parser():
     p.add_argument("--verify", action="store_true",
                    help="send a patterned payload and check every byte (a correctness "
                         "check; costs throughput)")
-    p.add_argument("--ab", metavar="SPEC",
-                   help="measure every point in two arms, A (as given) and B, rep by rep "
-                        "in ABBA order; SPEC is same (A/A), rev:GITREV (B is bench/ipcperf "
-                        "of that revision), bin:PATH, sysctl:NAME=VALUE[,...] (set for B's "
-                        "reps only) or opt:'OPTIONS' (B's --nodelay, --duration, --warmup, "
-                        "--verify)")
-    p.add_argument("--precision", metavar="PCT",
-                   help="after the first --reps, add reps to the points whose 95%% "
-                        "confidence interval of the median is wider than +-PCT %% of it, "
-                        "interleaved, until all are within it or --budget is spent")
-    p.add_argument("--budget", metavar="SEC",
-                   help="seconds of measuring (reps, canary) the run may take with "
-                        "--precision (default: %d times the first reps' estimate)"
-                        % PRECISION_BUDGET_FACTOR)
+    _add_ab_options(p)
     return p
 
 
