@@ -32,6 +32,9 @@ void cfg_defaults(struct bench_cfg *cfg)
 	cfg->nodelay = TRI_AUTO;
 	cfg->ready_fd = -1;
 	cfg->qd = 0;
+	cfg->flows = 1;
+	cfg->server_cpu = -1;
+	cfg->close = CLOSE_UNSET;
 }
 
 uint64_t cfg_recv_size(const struct bench_cfg *cfg)
@@ -39,6 +42,21 @@ uint64_t cfg_recv_size(const struct bench_cfg *cfg)
 	if (cfg->recv_size)
 		return cfg->recv_size;
 	return cfg->size > DEFAULT_RECV_FLOOR ? cfg->size : DEFAULT_RECV_FLOOR;
+}
+
+uint64_t cfg_resp_size(const struct bench_cfg *cfg)
+{
+	return cfg->resp_size ? cfg->resp_size : cfg->size;
+}
+
+enum conn_close cfg_close(const struct bench_cfg *cfg)
+{
+	return cfg->close == CLOSE_UNSET ? CLOSE_RST : cfg->close;
+}
+
+const char *cfg_close_name(enum conn_close c)
+{
+	return c == CLOSE_FIN ? "fin" : "rst";
 }
 
 int parse_u64(const char *s, uint64_t *out)
@@ -144,8 +162,19 @@ void usage(enum role role, int to_stderr)
 		fputs(
 "usage: ipcperf client --socket KIND --addr ADDR [--port N] --mode MODE --size SIZE [options]\n"
 "  Run one test against a server and print one result record on stdout.\n"
-"  --mode MODE       throughput (one-way stream) | latency (ping-pong)\n"
-"  --size SIZE       payload bytes per message: 100, 64K, 1MiB (<= 1 GiB)\n"
+"  --mode MODE       throughput (one-way stream) | latency (ping-pong) |\n"
+"                    connect (a new connection per request/reply: connect,\n"
+"                    request, reply, close)\n"
+"  --size SIZE       payload bytes per message (the request): 100, 64K, 1MiB (<= 1 GiB)\n"
+"  --resp-size SIZE  bytes per reply in latency and connect (default: --size)\n"
+"  --close rst|fin   connect: end each connection with SO_LINGER 0 (rst, the\n"
+"                    default: no TIME_WAIT) or a graceful close (fin: the\n"
+"                    client's port waits in TIME_WAIT for 60 s)\n"
+"  --flows N         this client is one of N started together (connect: the\n"
+"                    server serves the N as one group); default 1\n"
+"  --start-at NS     begin the warm-up at this CLOCK_MONOTONIC time (ns), so\n"
+"                    that the flows of one test measure the same window\n"
+"  --server-cpu N    ask the server to run this test on CPU N\n"
 "  --duration SEC    measured window (default 2)\n"
 "  --warmup SEC      time run before the window and not counted (default 0.5)\n"
 "  --io IO           sync (blocking, default) | uring | epoll (non-blocking,\n"
@@ -168,7 +197,8 @@ enum opt_id {
 	OPT_SOCKET = 256, OPT_ADDR, OPT_PORT, OPT_IO, OPT_MODE, OPT_SIZE,
 	OPT_RECV_SIZE, OPT_DURATION, OPT_WARMUP, OPT_TIMEOUT, OPT_CPU,
 	OPT_VERIFY, OPT_NODELAY, OPT_READY_FD, OPT_ONCE, OPT_JSON, OPT_QD,
-	OPT_ZC, OPT_FORWARDER_PID, OPT_HELP,
+	OPT_ZC, OPT_FORWARDER_PID, OPT_RESP_SIZE, OPT_CLOSE, OPT_FLOWS, OPT_START_AT,
+	OPT_SERVER_CPU, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -191,6 +221,11 @@ static const struct option long_opts[] = {
 	{ "qd", required_argument, NULL, OPT_QD },
 	{ "zc", no_argument, NULL, OPT_ZC },
 	{ "forwarder-pid", required_argument, NULL, OPT_FORWARDER_PID },
+	{ "resp-size", required_argument, NULL, OPT_RESP_SIZE },
+	{ "close", required_argument, NULL, OPT_CLOSE },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "start-at", required_argument, NULL, OPT_START_AT },
+	{ "server-cpu", required_argument, NULL, OPT_SERVER_CPU },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -213,6 +248,16 @@ static int parse_long_in(const char *opt, const char *val, long lo, long hi, lon
 	if ((long double)v < lo || (long double)v > hi)
 		return bad_value(opt, val, -ERANGE);
 	*out = (long)v;
+	return EXIT_OK;
+}
+
+/* One of two words: *out = 0 for word0, 1 for word1; EXIT_OK or EXIT_USAGE. */
+static int parse_word(const char *opt, const char *val, const char *word0, const char *word1,
+		      long *out)
+{
+	if (strcmp(val, word0) && strcmp(val, word1))
+		return bad_value(opt, val, -EINVAL);
+	*out = !strcmp(val, word1);
 	return EXIT_OK;
 }
 
@@ -258,6 +303,24 @@ static int parse_one(struct bench_cfg *cfg, int id, const char *val)
 	case OPT_RECV_SIZE:
 		ret = parse_size(val, &cfg->recv_size);
 		return ret ? bad_value("--recv-size", val, ret) : EXIT_OK;
+	case OPT_RESP_SIZE:
+		ret = parse_size(val, &cfg->resp_size);
+		return ret ? bad_value("--resp-size", val, ret) : EXIT_OK;
+	case OPT_START_AT:
+		ret = parse_u64(val, &cfg->start_ns);
+		return ret ? bad_value("--start-at", val, ret) : EXIT_OK;
+	case OPT_FLOWS:
+		ret = parse_long_in("--flows", val, 1, MAX_FLOWS, &l);
+		cfg->flows = (unsigned)l;
+		return ret;
+	case OPT_SERVER_CPU:
+		ret = parse_long_in("--server-cpu", val, 0, 4095, &l);
+		cfg->server_cpu = (int)l;
+		return ret;
+	case OPT_CLOSE:
+		ret = parse_word("--close", val, "rst", "fin", &l);     /* CLOSE_RST, CLOSE_FIN */
+		cfg->close = (enum conn_close)l;
+		return ret;
 	case OPT_DURATION:
 		ret = parse_seconds(val, &cfg->duration_s);
 		return ret ? bad_value("--duration", val, ret) : EXIT_OK;
@@ -268,13 +331,9 @@ static int parse_one(struct bench_cfg *cfg, int id, const char *val)
 		ret = parse_seconds(val, &cfg->timeout_s);
 		return ret ? bad_value("--timeout", val, ret) : EXIT_OK;
 	case OPT_NODELAY:
-		if (!strcmp(val, "on"))
-			cfg->nodelay = TRI_ON;
-		else if (!strcmp(val, "off"))
-			cfg->nodelay = TRI_OFF;
-		else
-			return bad_value("--nodelay", val, -EINVAL);
-		return EXIT_OK;
+		ret = parse_word("--nodelay", val, "off", "on", &l);     /* TRI_OFF, TRI_ON */
+		cfg->nodelay = (enum tri)l;
+		return ret;
 	}
 	return EXIT_USAGE;
 }
@@ -287,7 +346,8 @@ static bool opt_allowed(enum role role, int id)
 		return role == ROLE_SERVER;
 	case OPT_MODE: case OPT_SIZE: case OPT_RECV_SIZE: case OPT_DURATION:
 	case OPT_WARMUP: case OPT_VERIFY: case OPT_NODELAY: case OPT_JSON:
-	case OPT_QD: case OPT_ZC: case OPT_FORWARDER_PID:
+	case OPT_QD: case OPT_ZC: case OPT_FORWARDER_PID: case OPT_RESP_SIZE:
+	case OPT_CLOSE: case OPT_FLOWS: case OPT_START_AT: case OPT_SERVER_CPU:
 		return role == ROLE_CLIENT;
 	}
 	return true;
@@ -338,6 +398,7 @@ const char *cfg_check(const struct bench_cfg *cfg)
 {
 	static char msg[256];
 	const struct sock_ops *sock;
+	const struct mode_ops *mode;
 	const char *addr_rule;
 
 #define CHECK(cond, ...) do { if (!(cond)) { snprintf(msg, sizeof(msg), __VA_ARGS__); return msg; } } while (0)
@@ -356,14 +417,19 @@ const char *cfg_check(const struct bench_cfg *cfg)
 	CHECK(io_find(cfg->io), "unknown io mode '%s' (ipcperf --list shows the io modes)", cfg->io);
 	CHECK(cfg->timeout_s >= 0.01, "--timeout must be at least 0.01 s");
 	if (cfg->role == ROLE_CLIENT) {
-		CHECK(cfg->mode_name, "--mode is required (throughput or latency)");
-		CHECK(mode_find(cfg->mode_name), "unknown mode '%s' (throughput or latency)", cfg->mode_name);
+		CHECK(cfg->mode_name, "--mode is required (%s)", mode_names());
+		mode = mode_find(cfg->mode_name);
+		CHECK(mode, "unknown mode '%s' (%s)", cfg->mode_name, mode_names());
 		CHECK(cfg->size > 0, "--size is required");
 		CHECK(cfg->duration_s >= 0.01, "--duration must be at least 0.01 s");
 		CHECK(cfg->nodelay == TRI_AUTO || (sock->flags & SOCK_F_TCP),
 		      "--nodelay applies to tcp only");
 		CHECK(!cfg->recv_size || !(sock->flags & SOCK_F_DGRAM),
 		      "--recv-size applies to stream sockets only");
+		CHECK(!cfg->resp_size || !mode->one_way,
+		      "--resp-size applies to latency and connect (a reply), not %s", mode->name);
+		CHECK(cfg->close == CLOSE_UNSET || mode->per_connection,
+		      "--close applies to --mode connect only");
 	}
 #undef CHECK
 	return NULL;

@@ -21,6 +21,7 @@
 #define DEFAULT_DURATION_S   2.0
 #define DEFAULT_WARMUP_S     0.5
 #define MAX_FORWARDERS       8             /* --forwarder-pid given at most this often */
+#define MAX_FLOWS            256           /* --flows: parallel client/server pairs */
 
 /* Exit codes: DESIGN.md plus the kernel selftests' skip code. */
 enum exit_code {
@@ -32,6 +33,8 @@ enum exit_code {
 
 enum role { ROLE_NONE, ROLE_SERVER, ROLE_CLIENT };
 enum tri { TRI_AUTO = -1, TRI_OFF = 0, TRI_ON = 1 };
+/* How a connect-mode client closes each connection (--close). */
+enum conn_close { CLOSE_UNSET = -1, CLOSE_RST = 0, CLOSE_FIN = 1 };
 
 struct bench_cfg {
 	enum role role;
@@ -40,7 +43,8 @@ struct bench_cfg {
 	long port;                 /* --port: TCP port; 0 on the server = pick one */
 	const char *io;            /* --io: an io_ops name */
 	const char *mode_name;     /* --mode: a mode_ops name */
-	uint64_t size;             /* --size: payload bytes per message */
+	uint64_t size;             /* --size: payload bytes per message (the request) */
+	uint64_t resp_size;        /* --resp-size: bytes per reply; 0 = size */
 	uint64_t recv_size;        /* --recv-size: 0 = max(size, 64 KiB) */
 	double duration_s;         /* --duration: measured window */
 	double warmup_s;           /* --warmup: dropped before the window */
@@ -55,6 +59,10 @@ struct bench_cfg {
 	bool zc;                   /* --zc: zero-copy send where the io mode has it */
 	long forwarder_pids[MAX_FORWARDERS]; /* --forwarder-pid (repeatable): processes */
 	int n_forwarders;          /*   carrying the bytes, whose CPU time is reported */
+	unsigned flows;            /* --flows: clients of this test that share one window */
+	int server_cpu;            /* --server-cpu: the CPU the server runs the test on; -1 = its own */
+	uint64_t start_ns;         /* --start-at: CLOCK_MONOTONIC ns the warm-up begins; 0 = now */
+	enum conn_close close;     /* --close rst|fin: how connect mode closes a connection */
 };
 
 void cfg_defaults(struct bench_cfg *cfg);
@@ -84,6 +92,13 @@ int parse_seconds(const char *s, double *out);
  * small message size does not make the receiver the bottleneck).
  */
 uint64_t cfg_recv_size(const struct bench_cfg *cfg);
+
+/* The reply size of request/response modes: --resp-size, or else --size. */
+uint64_t cfg_resp_size(const struct bench_cfg *cfg);
+
+/* How connect mode closes: --close, or else rst (no TIME_WAIT; see mode_connect.c). */
+enum conn_close cfg_close(const struct bench_cfg *cfg);
+const char *cfg_close_name(enum conn_close c);
 
 void usage(enum role role, int to_stderr);
 

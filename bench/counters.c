@@ -80,6 +80,16 @@ void counters_open(void)
 		hw_fd[1] = open_hw(PERF_COUNT_HW_CPU_CYCLES);
 }
 
+void counters_reopen(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (hw_fd[i] >= 0)
+			close(hw_fd[i]);
+		hw_fd[i] = -1;
+	}
+	counters_open();
+}
+
 /* The "cpuN ..." line of cpu (the all-CPU "cpu" line for -1) in /proc/stat's text. */
 static const char *stat_line(const char *text, int cpu)
 {

@@ -48,6 +48,8 @@ struct counters {
 
 /* Open the hardware counters of this process if the machine has them. */
 void counters_open(void);
+/* In a child after fork: the inherited counters count the parent; open its own. */
+void counters_reopen(void);
 /* Read every counter now; cpu is the pinned CPU or -1. */
 void counters_read(struct counters *c, int cpu);
 /* The parsers behind counters_read, on the text of the /proc files. */

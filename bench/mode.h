@@ -15,6 +15,7 @@
 #include "phase.h"
 
 struct bench_cfg;
+struct sock_ops;
 
 /* One side's view of one test. */
 struct side {
@@ -27,6 +28,13 @@ struct side {
 	uint64_t bytes;                /* totals over the whole test */
 	uint64_t msgs;
 	char note[192];                /* why the side failed, if it did */
+	/* A connection per transaction (mode->per_connection) only: */
+	const struct sock_ops *sock;   /* connects (client) or accepts (server) each one */
+	int lfd;                       /* server: the listening fd the connections arrive on */
+	int sndbuf;                    /* SO_SNDBUF each new socket needs (message kinds), 0: as is */
+	int nodelay;                   /* TCP_NODELAY each new TCP socket gets; -1: not TCP */
+	struct hist *conn_lat;         /* client: connect() alone */
+	uint64_t conns;                /* connections opened over the whole test (client) */
 };
 
 struct mode_ops {
@@ -39,6 +47,12 @@ struct mode_ops {
 	 * whole messages and the client times each transaction.
 	 */
 	bool one_way;
+	/*
+	 * A new connection per transaction (connect): the io mode is attached
+	 * to each connection in turn rather than to the test's connection,
+	 * and the test's connection carries only the control messages.
+	 */
+	bool per_connection;
 	/* Each returns EXIT_OK or EXIT_FAIL (with side->note set). */
 	int (*client)(struct side *s);
 	int (*server)(struct side *s);
@@ -46,12 +60,23 @@ struct mode_ops {
 
 extern const struct mode_ops throughput_mode;
 extern const struct mode_ops latency_mode;
+extern const struct mode_ops connect_mode;
 extern const struct mode_ops *const mode_table[];
 const struct mode_ops *mode_find(const char *name);
+/* "throughput, latency, connect": the names in the table, for messages. */
+const char *mode_names(void);
+
+/*
+ * Bytes of one message this side sends: a one-way sender and a client
+ * send requests (--size); a request/response server sends replies
+ * (cfg_resp_size).
+ */
+size_t mode_tx_size(const struct mode_ops *m, const struct bench_cfg *cfg);
 
 /*
  * Bytes one receive asks for on this side (cfg->role): one whole message
- * in request/response; a one-way stream's receiver reads the receive size
+ * in request/response (the reply on the client, the request on the
+ * server); a one-way stream's receiver reads the receive size
  * (cfg_recv_size), a datagram receiver one datagram; a one-way sender
  * receives nothing (0).
  */
@@ -65,9 +90,10 @@ int side_init(struct side *s, const struct bench_cfg *cfg, const struct mode_ops
 	      const struct io_ops *io, unsigned sock_flags, int fd, int wfd);
 
 /*
- * Run this side of the workload: attach the io mode, arm the window, run
- * the mode's side (client or server), disarm, detach. EXIT_OK or EXIT_FAIL
- * with side->note set.
+ * Run this side of the workload: attach the io mode (but for a connection
+ * per transaction), wait for --start-at, arm the window, run the mode's
+ * side (client or server), disarm, detach. EXIT_OK or EXIT_FAIL with
+ * side->note set.
  */
 int side_run(struct side *s, int (*run)(struct side *s));
 

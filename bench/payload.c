@@ -16,10 +16,11 @@ static void *alloc_buf(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-int payload_init(struct payload *pl, size_t size, size_t rx_cap, bool verify)
+int payload_init(struct payload *pl, size_t size, size_t rx_size, size_t rx_cap, bool verify)
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->size = size;
+	pl->rx_size = rx_size;
 	pl->rx_cap = rx_cap;
 	pl->verify = verify;
 	pl->tx = alloc_buf(size);
@@ -59,8 +60,8 @@ void payload_fill(const struct payload *pl, uint8_t *buf, uint64_t seq)
 
 void payload_check_stream(struct payload *pl, const uint8_t *data, size_t n)
 {
-	uint64_t seq = pl->rx_offset / pl->size;
-	size_t off = (size_t)(pl->rx_offset % pl->size);
+	uint64_t seq = pl->rx_offset / pl->rx_size;
+	size_t off = (size_t)(pl->rx_offset % pl->rx_size);
 
 	if (!pl->verify)
 		return;
@@ -70,12 +71,29 @@ void payload_check_stream(struct payload *pl, const uint8_t *data, size_t n)
 				pl->first_bad = pl->rx_offset + i;
 			pl->errors++;
 		}
-		if (++off == pl->size) {
+		if (++off == pl->rx_size) {
 			off = 0;
 			seq++;
 		}
 	}
 	pl->rx_offset += n;
+}
+
+uint64_t payload_seq(const uint8_t *data, size_t n)
+{
+	uint64_t seq = 0;
+
+	for (size_t i = 0; i < n && i < 8; i++)
+		seq |= (uint64_t)data[i] << (8 * i);
+	return seq;
+}
+
+void payload_check_seq(struct payload *pl, const uint8_t *data, size_t n, uint64_t seq)
+{
+	if (!pl->verify)
+		return;
+	for (size_t i = 0; i < n; i++)
+		pl->errors += data[i] != payload_byte(seq, i);
 }
 
 void payload_check_lossy(struct payload *pl, const uint8_t *data, size_t n)

@@ -6,8 +6,14 @@
  *   client -> server  hello   (what to run)
  *   server -> client  ack     (ok, or why not: unsupported / error)
  *   ... the workload ...
- *   client -> server  end of stream (io send_eof)
+ *   client -> server  end of stream (io send_eof; in connect mode, a last
+ *                     connection that sends nothing: mode_connect.c)
  *   server -> client  result  (the server's counters over its window)
+ *
+ * The server runs each test of a connection-oriented kind in a process of
+ * its own (session_server.c), so the flows of one point run side by side;
+ * the hello says how many flows started together (flows, start_ns), and
+ * on which CPU the server should run this one (server_cpu).
  */
 #ifndef IPCPERF_PROTO_H
 #define IPCPERF_PROTO_H
@@ -18,7 +24,8 @@
 #include "counters.h"
 
 #define PROTO_MAGIC   0x70637069u  /* "ipcp" */
-#define PROTO_VERSION 4u   /* 4: the client's CPU in the hello; the interference counters */
+#define PROTO_VERSION 5u   /* 4: the client's CPU in the hello, the interference counters;
+                             * 5: reply size, flows, start time, server CPU */
 #define PROTO_NOTE    192
 
 struct proto_hello {
@@ -35,6 +42,10 @@ struct proto_hello {
 	uint64_t duration_ns;
 	uint64_t warmup_ns;
 	uint64_t timeout_ns;
+	uint64_t resp_size;        /* bytes per reply (request/response modes) */
+	uint64_t start_ns;         /* CLOCK_MONOTONIC ns the warm-up begins at; 0: now */
+	uint32_t flows;            /* clients started together with this one (itself included) */
+	int32_t server_cpu;        /* the CPU to run this test on, or -1: the server's own */
 	char io[16];
 	char mode[16];
 };
@@ -60,6 +71,7 @@ struct proto_result {
 	uint64_t ivcsw;
 	uint64_t verify_errors;
 	uint64_t total_msgs;       /* messages received over the whole test (loss) */
+	uint64_t window_start_ns;  /* CLOCK_MONOTONIC ns the server's window opened */
 	uint64_t kernel[CTR_COUNT];   /* the server's counter deltas over its window */
 	uint32_t kernel_present;
 	char note[PROTO_NOTE];

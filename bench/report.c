@@ -68,6 +68,14 @@ static void put_none(struct out *o, const char *k)
 		fputs("null", o->f);
 }
 
+static void put_measured_u64(struct out *o, const char *k, uint64_t v, bool measured)
+{
+	if (measured)
+		put_u64(o, k, v);
+	else
+		put_none(o, k);
+}
+
 static void put_opt_int(struct out *o, const char *k, long v, bool present)
 {
 	if (present)
@@ -99,7 +107,12 @@ static void put_settings(struct out *o, const struct record *r)
 	put_str(o, "io", c->io);
 	put_str(o, "mode", c->mode_name);
 	put_u64(o, "size_bytes", c->size);
+	if (r->resp_size)
+		put_u64(o, "resp_size_bytes", r->resp_size);
+	else
+		put_none(o, "resp_size_bytes");
 	put_u64(o, "recv_size_bytes", r->recv_size);
+	put_u64(o, "flows", c->flows);
 	put_dbl(o, "duration_s", c->duration_s);
 	put_dbl(o, "warmup_s", c->warmup_s);
 	put_opt_int(o, "nodelay", r->nodelay, r->nodelay >= 0);
@@ -107,26 +120,35 @@ static void put_settings(struct out *o, const struct record *r)
 	put_opt_int(o, "client_cpu", c->cpu, c->cpu >= 0);
 	put_opt_int(o, "server_cpu", r->server_cpu, r->server_cpu >= 0);
 	put_str(o, "io_features", r->io_features);
+	if (r->conn_close)
+		put_str(o, "conn_close", r->conn_close);
+	else
+		put_none(o, "conn_close");
+}
+
+/* Percentiles of a histogram as prefix_{mean,p50,...,max}_ns; null when absent. */
+static void put_percentiles(struct out *o, const char *prefix, bool have, double mean,
+			    const uint64_t pct[REPORT_PCTS])
+{
+	static const char *const names[] = { "mean", "p50", "p90", "p99", "p999", "max" };
+	char k[48];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(k, sizeof(k), "%s_%s_ns", prefix, names[i]);
+		if (!have)
+			put_none(o, k);
+		else if (i == 0)
+			put_dbl(o, k, mean);
+		else
+			put_u64(o, k, pct[i - 1]);
+	}
 }
 
 static void put_latency(struct out *o, const struct record *r)
 {
-	static const char *const names[] = {
-		"lat_mean_ns", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
-	};
-	const uint64_t vals[] = {
-		0, r->lat_p50_ns, r->lat_p90_ns, r->lat_p99_ns, r->lat_p999_ns, r->lat_max_ns,
-	};
-	bool have = r->measured && r->has_latency;
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!have)
-			put_none(o, names[i]);
-		else if (i == 0)
-			put_dbl(o, names[i], r->lat_mean_ns);
-		else
-			put_u64(o, names[i], vals[i]);
-	}
+	put_percentiles(o, "lat", r->measured && r->has_latency, r->lat_mean_ns, r->lat_pct_ns);
+	put_percentiles(o, "connect", r->measured && r->has_connect, r->connect_mean_ns,
+			r->connect_pct_ns);
 }
 
 static void put_measurement(struct out *o, const struct record *r)
@@ -190,6 +212,10 @@ void report_print(const struct record *r, bool json)
 	else
 		put_none(&o, "loss_ratio");
 	put_forwarder(&o, r);
+	put_measured_u64(&o, "connections", r->connections, r->measured);
+	put_measured_u64(&o, "client_msgs_total", r->client_msgs_total, r->measured);
+	put_measured_u64(&o, "server_msgs_total", r->server_msgs_total, r->measured);
+	put_measured_u64(&o, "window_start_ns", r->window_start_ns, r->measured);
 	put_u64(&o, "verify_errors", r->verify_errors);
 	put_str(&o, "note", r->note);
 	fputs(json ? "}\n" : "\n", stdout);

@@ -14,6 +14,9 @@
 
 struct bench_cfg;
 
+/* The percentiles a record gives of a histogram: p50, p90, p99, p99.9, max. */
+#define REPORT_PCTS 5
+
 struct record {
 	const struct bench_cfg *cfg;
 	uint64_t recv_size;
@@ -30,7 +33,7 @@ struct record {
 	uint64_t bytes;
 	bool has_latency;
 	double lat_mean_ns;
-	uint64_t lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p999_ns, lat_max_ns;
+	uint64_t lat_pct_ns[REPORT_PCTS];       /* p50, p90, p99, p99.9, max */
 	double client_cpu_s, server_cpu_s;
 	double client_user_s, client_sys_s, server_user_s, server_sys_s;
 	uint64_t client_vcsw, client_ivcsw, server_vcsw, server_ivcsw;
@@ -39,6 +42,15 @@ struct record {
 	struct counters server_kernel;
 	bool has_forwarder;              /* --forwarder-pid given: the two below are valid */
 	double forwarder_user_s, forwarder_sys_s;   /* over the client's window */
+	uint64_t resp_size;              /* reply bytes (request/response modes), 0: none */
+	const char *conn_close;          /* connect mode: "rst", "fin", "close" (unix); else NULL */
+	bool has_connect;                /* connect mode: connect() alone */
+	double connect_mean_ns;
+	uint64_t connect_pct_ns[REPORT_PCTS];   /* as lat_pct_ns */
+	uint64_t connections;            /* connections the client opened over the whole test */
+	uint64_t client_msgs_total;      /* messages (round trips, connections) over the whole */
+	uint64_t server_msgs_total;      /*   test, each side's own count */
+	uint64_t window_start_ns;        /* CLOCK_MONOTONIC ns the window that counts opened */
 };
 
 void report_print(const struct record *r, bool json);

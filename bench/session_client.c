@@ -115,6 +115,11 @@ static int prepare(struct client *c)
 	if (side_init(&c->side, cfg, c->mode, c->io, c->sock->flags, c->fd, c->wfd) < 0)
 		return outcome(c, EXIT_FAIL, "allocate %llu-byte buffers: out of memory",
 			       (unsigned long long)cfg->size);
+	if (c->mode->per_connection) {
+		c->side.sock = c->sock;
+		c->side.nodelay = c->rec.nodelay;
+		c->side.sndbuf = sock_sndbuf_request(c->fd, c->sock->flags);
+	}
 	ret = io_setup(&c->side.ctx);
 	c->io_ready = ret == 0;
 	if (ret == -EOPNOTSUPP)
@@ -141,6 +146,10 @@ static int handshake(struct client *c)
 		.duration_ns = (uint64_t)(cfg->duration_s * 1e9),
 		.warmup_ns = (uint64_t)(cfg->warmup_s * 1e9),
 		.timeout_ns = (uint64_t)(cfg->timeout_s * 1e9),
+		.resp_size = cfg_resp_size(cfg),
+		.start_ns = cfg->start_ns,
+		.flows = cfg->flows,
+		.server_cpu = cfg->server_cpu,
 	};
 	struct proto_ack ack;
 	int ret;
@@ -177,6 +186,8 @@ static int end_and_collect(struct client *c)
 	double step = c->cfg->timeout_s < EOF_RESEND_S ? c->cfg->timeout_s : EOF_RESEND_S;
 	int tries = 1, ret = 0;
 
+	if (c->mode->per_connection)     /* the mode's last connection ended the test */
+		return proto_recv(c->fd, &c->result, sizeof(c->result), dgram);
 	if (s->ctx.sock_flags & SOCK_F_CONNLESS) {
 		tries = (int)(c->cfg->timeout_s / step + 0.5);
 		ret = sock_set_timeouts(c->fd, step);
@@ -209,9 +220,21 @@ static int run(struct client *c)
 	return EXIT_OK;
 }
 
+/* A histogram's mean and its REPORT_PCTS percentiles, as the record gives them. */
+static void percentiles(const struct hist *h, double *mean, uint64_t pct[REPORT_PCTS])
+{
+	static const double at[REPORT_PCTS - 1] = { 50, 90, 99, 99.9 };
+
+	*mean = hist_mean(h);
+	for (int i = 0; i < REPORT_PCTS - 1; i++)
+		pct[i] = hist_percentile(h, at[i]);
+	pct[REPORT_PCTS - 1] = h->max;
+}
+
 /*
  * Fill the measurement. Throughput counts what the receiver (the server)
- * saw in its window; latency counts the client's timed round trips.
+ * saw in its window; latency and connect count the client's timed
+ * transactions.
  */
 static int measure(struct client *c)
 {
@@ -227,20 +250,21 @@ static int measure(struct client *c)
 			return outcome(c, EXIT_FAIL, "no round trip completed in the window; raise --duration");
 		rec->elapsed_s = (double)window_ns / 1e9;
 		rec->messages = c->lat->count;
-		rec->bytes = 2 * c->cfg->size * c->lat->count;
+		rec->bytes = (c->cfg->size + cfg_resp_size(c->cfg)) * c->lat->count;
+		rec->window_start_ns = pc->start.t_ns;
 		rec->has_latency = true;
-		rec->lat_mean_ns = hist_mean(c->lat);
-		rec->lat_p50_ns = hist_percentile(c->lat, 50);
-		rec->lat_p90_ns = hist_percentile(c->lat, 90);
-		rec->lat_p99_ns = hist_percentile(c->lat, 99);
-		rec->lat_p999_ns = hist_percentile(c->lat, 99.9);
-		rec->lat_max_ns = c->lat->max;
+		percentiles(c->lat, &rec->lat_mean_ns, rec->lat_pct_ns);
+		if (c->side.conn_lat) {
+			rec->has_connect = true;
+			percentiles(c->side.conn_lat, &rec->connect_mean_ns, rec->connect_pct_ns);
+		}
 	} else {
 		if (!r->window_ns || !r->bytes)
 			return outcome(c, EXIT_FAIL, "the server counted no bytes in its window");
 		rec->elapsed_s = (double)r->window_ns / 1e9;
 		rec->bytes = r->bytes;
 		rec->messages = r->bytes / c->cfg->size;
+		rec->window_start_ns = r->window_start_ns;
 		if (c->sock->flags & SOCK_F_LOSSY) {
 			rec->has_loss = true;
 			rec->loss_ratio = c->side.msgs && r->total_msgs < c->side.msgs
@@ -258,6 +282,9 @@ static int measure(struct client *c)
 	rec->server_vcsw = r->vcsw;
 	rec->server_ivcsw = r->ivcsw;
 	rec->verify_errors = c->side.pl.errors + r->verify_errors;
+	rec->connections = 1 + c->side.conns;      /* the test's own, and the mode's */
+	rec->client_msgs_total = c->side.msgs;
+	rec->server_msgs_total = r->total_msgs;
 	counters_delta(&pc->start.kernel, &pc->end.kernel, &rec->client_kernel);
 	memcpy(rec->server_kernel.v, r->kernel, sizeof(r->kernel));
 	rec->server_kernel.present = r->kernel_present;
@@ -289,6 +316,14 @@ static int client_steps(struct client *c)
 	c->io = sock_io(c->sock, io_find(c->cfg->io), why, sizeof(why));
 	if (!c->io)
 		return outcome(c, EXIT_UNSUPPORTED, "%s", why);
+	if (c->mode->per_connection && !(c->sock->flags & SOCK_F_CONN))
+		return outcome(c, EXIT_UNSUPPORTED, "mode connect opens a connection per transaction, "
+			       "and %s has no connections to open (unix-stream, unix-seqpacket and tcp do)",
+			       c->cfg->socket);
+	if (c->cfg->flows > 1 && !sock_serves_many(c->sock))
+		return outcome(c, EXIT_UNSUPPORTED, "--flows %u: a %s server serves one peer at a time "
+			       "(flows need a kind with connections: unix-stream, unix-seqpacket, tcp, shm)",
+			       c->cfg->flows, c->cfg->socket);
 	c->fd = c->sock->connect(c->cfg, &c->wfd);
 	if (c->fd < 0)
 		return outcome(c, EXIT_FAIL, "connect to %s%s%.0ld: %s", c->cfg->addr,
@@ -311,6 +346,16 @@ static int client_steps(struct client *c)
 	return ret;
 }
 
+static struct hist *new_hist(void)
+{
+	struct hist *h = malloc(sizeof(*h));
+
+	if (!h)
+		die(ENOMEM, "allocate the histogram");
+	hist_init(h);
+	return h;
+}
+
 int session_client(const struct bench_cfg *cfg)
 {
 	static struct client c;
@@ -325,11 +370,13 @@ int session_client(const struct bench_cfg *cfg)
 	c.rec.server_cpu = -1;
 	c.rec.recv_size = cfg_recv_size(cfg);
 	if (!c.mode->one_way) {
-		c.lat = malloc(sizeof(*c.lat));
-		if (!c.lat)
-			die(ENOMEM, "allocate the histogram");
-		hist_init(c.lat);
+		c.lat = new_hist();
 		c.side.lat = c.lat;
+		c.rec.resp_size = cfg_resp_size(cfg);
+	}
+	if (c.mode->per_connection) {
+		c.side.conn_lat = new_hist();
+		c.rec.conn_close = c.sock->flags & SOCK_F_TCP ? cfg_close_name(cfg_close(cfg)) : "close";
 	}
 	if (cfg->cpu >= 0 && (ret = pin_cpu(cfg->cpu)) < 0)
 		die_code(EXIT_USAGE, 0, "cannot pin to CPU %d: %s (see --help)", cfg->cpu, strerror(-ret));

@@ -1,29 +1,51 @@
 /*
- * session_server.c - listen, announce readiness, and serve tests one after
- * another: read the client's hello, check that this side can run it, ack,
- * run the server side of the workload, and send back its figures. A client
- * that vanishes or stays silent past --timeout costs only its own test.
+ * session_server.c - listen, announce readiness, and serve tests until
+ * killed (or one, with --once): accept a test's connection, read its
+ * hello, and run it (server_test.c) where it belongs.
+ *
+ * A test of one flow runs in the server itself, one after another. Several
+ * at once (the flows of one point, --flows N in their hellos): on kinds
+ * whose accept yields a connection of its own (unix-stream,
+ * unix-seqpacket, tcp, shm) each flow's test runs in a child process
+ * forked for it, as netserver forks one per test. A
+ * process per test keeps what is per process in one test: the phase timer
+ * (SIGALRM), getrusage(RUSAGE_SELF), the hardware counters and the CPU it
+ * is pinned to (the hello's server_cpu), so each flow's figures stay its
+ * own and the workload code stays single-threaded. The kinds without
+ * (udp, unix-dgram, pipe) serve one test at a time in the server itself.
+ *
+ * A connect test accepts its transactions on the listening socket, where
+ * nothing tells them from the next test's connection: one flow's test runs
+ * in the server itself, which accepts nothing else until it ends; for
+ * several, the server gathers the hellos of all the test's flows (the
+ * hello says how many, and their common start time names the group), forks
+ * one child per flow, and accepts nothing itself until they are done. The children share the
+ * listening socket as the worker processes of a preforked server do: each
+ * accepts the next transaction of any flow, and stops at the first
+ * connection that carries no request (each client sends one at its end).
  *
  *   $ bench/ipcperf server --socket tcp --addr 127.0.0.1 --port 0 --ready-fd 3
  *   (fd 3 receives "ready port=40123")
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cfg.h"
 #include "mode.h"
 #include "proto.h"
+#include "server_test.h"
 #include "session.h"
 #include "sock.h"
 #include "util.h"
 #include "watchdog.h"
 
-/* What a SIGTERM/SIGINT handler may need to remove. */
+/* What a SIGTERM/SIGINT handler may need to remove (the server, not its children). */
 static const struct sock_ops *active_sock;
 static const struct bench_cfg *active_cfg;
 
@@ -32,167 +54,170 @@ static void on_terminate(int sig)
 	if (active_sock && active_cfg)
 		active_sock->cleanup(active_cfg);
 	signal(sig, SIG_DFL);
-	raise(sig);
+	raise(sig);              /* the children die with it (PR_SET_PDEATHSIG) */
 }
 
-/* The test the client asked for: the server's cfg with the hello applied. */
-struct test {
-	struct bench_cfg cfg;
-	char io[sizeof(((struct proto_hello *)0)->io) + 1];
-	char mode[sizeof(((struct proto_hello *)0)->mode) + 1];
-	const struct mode_ops *mode_ops;
-	struct side side;
-	bool io_ready;
-	struct proto_ack ack;
-};
-
-static int refuse(struct test *t, int status, const char *fmt, ...)
+/* Accept the next test's connection and read its hello; 0 or -errno. */
+static int next_conn(const struct bench_cfg *base, const struct sock_ops *sock, int lfd,
+		     struct test_conn *c)
 {
-	va_list ap;
-
-	t->ack.status = status;
-	va_start(ap, fmt);
-	vsnprintf(t->ack.note, sizeof(t->ack.note), fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-static void apply_hello(struct test *t, const struct bench_cfg *base, const struct proto_hello *h)
-{
-	t->cfg = *base;
-	memcpy(t->io, h->io, sizeof(h->io));
-	memcpy(t->mode, h->mode, sizeof(h->mode));
-	t->cfg.io = t->io;
-	t->cfg.mode_name = t->mode;
-	t->cfg.size = h->size;
-	t->cfg.recv_size = h->recv_size;
-	t->cfg.duration_s = (double)h->duration_ns / 1e9;
-	t->cfg.warmup_s = (double)h->warmup_ns / 1e9;
-	t->cfg.verify = h->verify;
-	t->cfg.nodelay = h->nodelay;
-	t->cfg.qd = h->qd;
-	t->cfg.zc = h->zc;
-}
-
-/* Check and set up this side for the test; fills t->ack either way. */
-static int prepare(struct test *t, const struct sock_ops *sock, int fd, int wfd,
-		   const struct proto_hello *h)
-{
-	const struct bench_cfg *cfg = &t->cfg;
-	const struct io_ops *io;
-	const char *rule;
-	char why[sizeof(t->ack.note)];
-	size_t limit;
-	int ret;
-
-	t->ack.magic = PROTO_MAGIC;
-	t->ack.cpu = cfg->cpu;
-	if (h->version != PROTO_VERSION)
-		return refuse(t, EXIT_FAIL, "protocol version %u, this server speaks %u",
-			      h->version, PROTO_VERSION);
-	t->mode_ops = mode_find(cfg->mode_name);
-	if (!t->mode_ops || !io_find(cfg->io) || !cfg->size || cfg->size > MAX_SIZE_BYTES)
-		return refuse(t, EXIT_FAIL, "cannot run mode '%s' io '%s' size %llu",
-			      cfg->mode_name, cfg->io, (unsigned long long)cfg->size);
-	io = sock_io(sock, io_find(cfg->io), why, sizeof(why));
-	if (!io)
-		return refuse(t, EXIT_UNSUPPORTED, "%s", why);
-	rule = io_placement_rule(io, cfg->cpu, h->cpu);
-	if (rule)
-		return refuse(t, EXIT_UNSUPPORTED, "%s", rule);
-	ret = sock->fit_size(fd, (size_t)cfg->size, &limit);
-	if (ret == -EMSGSIZE)
-		return refuse(t, EXIT_UNSUPPORTED, "replies of %llu bytes exceed the datagram limit of %zu bytes",
-			      (unsigned long long)cfg->size, limit);
-	if ((sock->flags & SOCK_F_TCP) && cfg->nodelay >= 0)
-		sock_set_nodelay(fd, cfg->nodelay);
-	if (side_init(&t->side, cfg, t->mode_ops, io, sock->flags, fd, wfd) < 0)
-		return refuse(t, EXIT_FAIL, "allocate %llu-byte buffers: out of memory",
-			      (unsigned long long)cfg->size);
-	ret = io_setup(&t->side.ctx);
-	t->io_ready = ret == 0;
-	if (ret == -EOPNOTSUPP)
-		return refuse(t, EXIT_UNSUPPORTED, "io %s: %s", cfg->io, t->side.ctx.why);
-	if (ret < 0)
-		return refuse(t, EXIT_FAIL, "io %s setup: %s", cfg->io, strerror(-ret));
-	snprintf(t->ack.features, sizeof(t->ack.features), "%s", t->side.ctx.features);
-	return refuse(t, EXIT_OK, "");
-}
-
-/* Run the workload and send back this side's figures over its window. */
-static void run(struct test *t, int wfd)
-{
-	struct side *s = &t->side;
-	struct proto_result r = { .magic = PROTO_MAGIC, .status = EXIT_OK };
-	const struct phase_mark *a = &s->pc.start, *b = &s->pc.end;
-	struct counters k;
-	int ret;
-
-	ret = side_run(s, t->mode_ops->server);
-	if (ret != EXIT_OK) {
-		warnx_(0, "test aborted: %s", s->note);
-		return;
-	}
-	if (!phase_window_ns(&s->pc)) {
-		r.status = EXIT_FAIL;
-		snprintf(r.note, sizeof(r.note), "the server's window never opened");
-	} else {
-		r.bytes = b->bytes - a->bytes;
-		r.msgs = b->msgs - a->msgs;
-		r.window_ns = b->t_ns - a->t_ns;
-		r.cpu_user_ns = b->cpu_user_ns - a->cpu_user_ns;
-		r.cpu_sys_ns = b->cpu_sys_ns - a->cpu_sys_ns;
-		r.vcsw = b->vcsw - a->vcsw;
-		r.ivcsw = b->ivcsw - a->ivcsw;
-		r.verify_errors = s->pl.errors;
-		r.total_msgs = s->msgs;
-		counters_delta(&a->kernel, &b->kernel, &k);
-		memcpy(r.kernel, k.v, sizeof(r.kernel));
-		r.kernel_present = k.present;
-	}
-	ret = proto_send(wfd, &r, sizeof(r));
-	if (ret < 0)
-		warnx_(-ret, "send the result");
-}
-
-/* Serve one test; returns its exit code (for --once). */
-static int serve_one(const struct bench_cfg *base, const struct sock_ops *sock, int lfd)
-{
-	static struct test t;
-	struct proto_hello hello;
 	size_t got = 0;
-	int fd, wfd = -1, ret;
+	int ret;
 
-	memset(&t, 0, sizeof(t));
-	fd = sock->accept(base, lfd, &hello, sizeof(hello), &got, &wfd);
-	if (fd < 0) {
-		warnx_(-fd, "accept");
-		return EXIT_FAIL;
-	}
+	do      /* EAGAIN: a connect test's children bounded accept on lfd */
+		c->fd = sock->accept(base, lfd, &c->hello, sizeof(c->hello), &got, &c->wfd);
+	while (c->fd == -EAGAIN);
+	if (c->fd < 0)
+		return c->fd;
 	ret = sock->flags & SOCK_F_NOTSOCK ? watchdog_start(base->timeout_s)
-					   : sock_set_timeouts(fd, base->timeout_s);
+					   : sock_set_timeouts(c->fd, base->timeout_s);
 	if (ret == 0 && !(sock->flags & SOCK_F_CONNLESS))
-		ret = proto_recv(fd, &hello, sizeof(hello), sock->flags & SOCK_F_DGRAM);
-	else if (ret == 0 && (got != sizeof(hello) || hello.magic != PROTO_MAGIC))
+		ret = proto_recv(c->fd, &c->hello, sizeof(c->hello), sock->flags & SOCK_F_DGRAM);
+	else if (ret == 0 && (got != sizeof(c->hello) || c->hello.magic != PROTO_MAGIC))
 		ret = -EPROTO;
 	if (ret < 0) {
-		warnx_(-ret, "no valid test header from the client");
 		watchdog_stop();
-		sock->release(lfd, fd, wfd);
+		sock->release(lfd, c->fd, c->wfd);
+	}
+	return ret;
+}
+
+/* Fork a child that runs conn's test; its pid, or -errno. The parent lets go of conn. */
+static pid_t fork_test(const struct bench_cfg *base, const struct sock_ops *sock, int lfd,
+		       struct test_conn *conn, bool keep_lfd)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		sock->release(lfd, conn->fd, conn->wfd);
+		return pid;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	active_sock = NULL;                   /* the socket file is the server's to remove */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	if (!keep_lfd)
+		close(lfd);
+	counters_reopen();
+	_exit(server_test(base, sock, lfd, conn, true));
+}
+
+/* Wait for child pid; its exit code (EXIT_FAIL if it died otherwise). */
+static int wait_test(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_FAIL;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAIL;
+}
+
+static bool is_connect(const struct proto_hello *h)
+{
+	const struct mode_ops *m = mode_find(h->mode);
+
+	return m && m->per_connection && h->version == PROTO_VERSION;
+}
+
+/* Another flow of the connect test that h started. */
+static bool same_group(const struct proto_hello *first, const struct proto_hello *h)
+{
+	return is_connect(h) && h->flows == first->flows && h->start_ns == first->start_ns;
+}
+
+/*
+ * The other flows of the connect test whose first hello is group[0]:
+ * accepted and read until --timeout. Returns how many the group now has;
+ * a connection that is not one of them is refused and closed.
+ */
+static unsigned gather(const struct bench_cfg *base, const struct sock_ops *sock, int lfd,
+		       struct test_conn *group, unsigned want)
+{
+	uint64_t deadline = now_ns() + (uint64_t)(base->timeout_s * 1e9);
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	unsigned n = 1;
+	char note[96];
+
+	snprintf(note, sizeof(note), "the server is gathering the %u flows of a connect test", want);
+	while (n < want && now_ns() < deadline) {
+		if (poll(&p, 1, (int)((deadline - now_ns()) / 1000000 + 1)) <= 0)
+			continue;
+		if (next_conn(base, sock, lfd, &group[n]) < 0)
+			continue;
+		if (same_group(&group[0].hello, &group[n].hello)) {
+			n++;
+			continue;
+		}
+		server_refuse(group[n].wfd, EXIT_FAIL, note);
+		sock->release(lfd, group[n].fd, group[n].wfd);
+	}
+	return n;
+}
+
+/* A connect test: its flows' hellos, a child each, and lfd theirs until all end. */
+static int serve_connect(const struct bench_cfg *base, const struct sock_ops *sock, int lfd,
+			 struct test_conn *first)
+{
+	static struct test_conn group[MAX_FLOWS];
+	pid_t pids[MAX_FLOWS];
+	unsigned want = first->hello.flows ? first->hello.flows : 1, n, started = 0;
+	int ret = EXIT_OK;
+	char note[128];
+
+	if (want > MAX_FLOWS)
+		want = MAX_FLOWS;
+	group[0] = *first;
+	n = gather(base, sock, lfd, group, want);
+	snprintf(note, sizeof(note), "only %u of the %u flows of the connect test arrived "
+		 "within --timeout", n, want);
+	for (unsigned i = 0; i < n; i++) {
+		pids[started] = n < want ? -ECANCELED : fork_test(base, sock, lfd, &group[i], true);
+		if (pids[started] > 0) {
+			started++;
+			continue;
+		}
+		server_refuse(group[i].wfd, EXIT_FAIL, n < want ? note : "fork a process for the test");
+		sock->release(lfd, group[i].fd, group[i].wfd);
+		ret = EXIT_FAIL;
+	}
+	for (unsigned i = 0; i < started; i++) {
+		int code = wait_test(pids[i]);
+
+		if (code != EXIT_OK && ret == EXIT_OK)
+			ret = code;
+	}
+	sock_set_timeouts(lfd, 0);            /* the children's bound on accept */
+	return ret;
+}
+
+/* Serve the next test; returns its exit code (--once), or EXIT_OK once a child has it. */
+static int serve_next(const struct bench_cfg *base, const struct sock_ops *sock, int lfd)
+{
+	struct test_conn conn;
+	pid_t pid;
+	int ret;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;                             /* tests that ended since */
+	ret = next_conn(base, sock, lfd, &conn);
+	if (ret < 0) {
+		warnx_(-ret, "no valid test header from the client");
 		return EXIT_FAIL;
 	}
-	apply_hello(&t, base, &hello);
-	ret = prepare(&t, sock, fd, wfd, &hello);
-	if (proto_send(wfd, &t.ack, sizeof(t.ack)) == 0 && ret == EXIT_OK)
-		run(&t, wfd);
-	else if (ret != EXIT_OK)
-		warnx_(0, "refused a test: %s", t.ack.note);
-	if (t.io_ready)
-		io_fini(&t.side.ctx);
-	watchdog_stop();
-	payload_free(&t.side.pl);
-	sock->release(lfd, fd, wfd);
-	return ret == EXIT_OK && !t.side.note[0] ? EXIT_OK : ret ? ret : EXIT_FAIL;
+	if (!sock_serves_many(sock) || conn.hello.flows <= 1)
+		return server_test(base, sock, lfd, &conn, false);
+	if (is_connect(&conn.hello))
+		return serve_connect(base, sock, lfd, &conn);
+	pid = fork_test(base, sock, lfd, &conn, false);
+	if (pid < 0) {
+		server_refuse(conn.wfd, EXIT_FAIL, "fork a process for the test");
+		sock->release(lfd, conn.fd, conn.wfd);
+		return EXIT_FAIL;
+	}
+	return base->once ? wait_test(pid) : EXIT_OK;
 }
 
 static void announce(const struct bench_cfg *cfg, int port)
@@ -225,7 +250,7 @@ int session_server(const struct bench_cfg *cfg)
 	signal(SIGINT, on_terminate);
 	announce(cfg, port);
 	do
-		ret = serve_one(cfg, sock, lfd);
+		ret = serve_next(cfg, sock, lfd);
 	while (!cfg->once);
 	sock->cleanup(cfg);
 	close(lfd);

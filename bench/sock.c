@@ -7,6 +7,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -58,6 +59,21 @@ const struct io_ops *sock_io(const struct sock_ops *sock, const struct io_ops *a
 	return sock->flags & SOCK_F_OWN_IO ? sock->own_io(asked, why, len) : asked;
 }
 
+bool sock_serves_many(const struct sock_ops *sock)
+{
+	return !(sock->flags & (SOCK_F_CONNLESS | SOCK_F_NOTSOCK));
+}
+
+int sock_sndbuf_request(int fd, unsigned flags)
+{
+	int have = 0;
+	socklen_t len = sizeof(have);
+
+	if (!(flags & SOCK_F_DGRAM) || getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &len) < 0)
+		return 0;
+	return have / 2;       /* the kernel doubles what it is asked for */
+}
+
 int sock_set_timeouts(int fd, double timeout_s)
 {
 	struct timeval tv;
@@ -70,12 +86,32 @@ int sock_set_timeouts(int fd, double timeout_s)
 	return 0;
 }
 
+/*
+ * A connect() a signal interrupted (the phase timer: with SO_SNDTIMEO set it
+ * is not restarted) goes on in the kernel: wait for it to end, bounded.
+ */
+static int connect_interrupted(int fd, double timeout_s)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int err = 0, ms = (int)(timeout_s * 1000) + 1, n;
+	socklen_t len = sizeof(err);
+
+	while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		return -ETIMEDOUT;
+	if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return -errno;
+	return -err;
+}
+
 int sock_connect_bounded(int fd, const struct sockaddr *sa, socklen_t len, double timeout_s)
 {
 	int ret = sock_set_timeouts(fd, timeout_s);
 
 	if (ret == 0 && connect(fd, sa, len) < 0)
-		ret = errno == EINPROGRESS || errno == EAGAIN ? -ETIMEDOUT : -errno;
+		ret = errno == EINTR ? connect_interrupted(fd, timeout_s)
+		    : errno == EINPROGRESS || errno == EAGAIN ? -ETIMEDOUT : -errno;
 	if (ret < 0) {
 		close(fd);
 		return ret;

@@ -15,6 +15,9 @@
 struct bench_cfg;
 struct io_ops;
 
+/* Connections waiting to be accepted: the flows of a connect test each keep one. */
+#define LISTEN_BACKLOG  128
+
 /* Keeps message boundaries: one recv returns one whole message. */
 #define SOCK_F_DGRAM    (1u << 0)
 /* TCP: TCP_NODELAY applies. */
@@ -30,6 +33,8 @@ struct io_ops;
 #define SOCK_F_OWN_IO   (1u << 5)
 /* Addressed by IP and --port (tcp, udp). */
 #define SOCK_F_PORT     (1u << 6)
+/* Each connect() is a new connection the server accepts (connect mode). */
+#define SOCK_F_CONN     (1u << 7)
 
 struct sock_ops {
 	const char *name;
@@ -88,6 +93,19 @@ const char *sock_names(void);
  */
 const struct io_ops *sock_io(const struct sock_ops *sock, const struct io_ops *asked,
 			     char *why, size_t len);
+
+/*
+ * A server of this kind accepts a connection per client (a new fd), so it
+ * can run several tests at once: every kind but the connectionless ones
+ * and pipes.
+ */
+bool sock_serves_many(const struct sock_ops *sock);
+
+/*
+ * The SO_SNDBUF value to set on each new socket of a test so that it
+ * carries what fit_size made fd carry: 0 for streams, which need none.
+ */
+int sock_sndbuf_request(int fd, unsigned flags);
 
 /* Shared helpers for the units. */
 int sock_set_timeouts(int fd, double timeout_s);

@@ -91,7 +91,7 @@ int inet_bind(const struct bench_cfg *cfg, int type, int *port_out)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-	    (type == SOCK_STREAM && listen(fd, 8) < 0))
+	    (type == SOCK_STREAM && listen(fd, LISTEN_BACKLOG) < 0))
 		goto fail;
 	*port_out = bound_port(fd);
 	if (*port_out < 0)

@@ -26,7 +26,7 @@ static int tcp_connect(const struct bench_cfg *cfg, int *wfd)
 
 const struct sock_ops tcp_sock = {
 	.name = "tcp",
-	.flags = SOCK_F_TCP | SOCK_F_PORT,
+	.flags = SOCK_F_TCP | SOCK_F_PORT | SOCK_F_CONN,
 	.check_addr = inet_check_addr,
 	.listen = tcp_listen,
 	.accept = sock_stream_accept,

@@ -91,7 +91,7 @@ int unix_listen(const char *addr, int type)
 
 	if (fd < 0)
 		return fd;
-	if (listen(fd, 8) < 0) {
+	if (listen(fd, LISTEN_BACKLOG) < 0) {
 		err = errno;
 		close(fd);
 		return -err;

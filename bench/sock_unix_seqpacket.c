@@ -34,7 +34,7 @@ static int usp_fit_size(int fd, size_t size, size_t *limit)
 
 const struct sock_ops unix_seqpacket_sock = {
 	.name = "unix-seqpacket",
-	.flags = SOCK_F_DGRAM,
+	.flags = SOCK_F_DGRAM | SOCK_F_CONN,
 	.check_addr = unix_check_addr,
 	.listen = usp_listen,
 	.accept = sock_stream_accept,

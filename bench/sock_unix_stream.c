@@ -27,7 +27,7 @@ static int us_connect(const struct bench_cfg *cfg, int *wfd)
 
 const struct sock_ops unix_stream_sock = {
 	.name = "unix-stream",
-	.flags = 0,
+	.flags = SOCK_F_CONN,
 	.check_addr = unix_check_addr,
 	.listen = us_listen,
 	.accept = sock_stream_accept,

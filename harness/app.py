@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from . import (ab, adaptive, canary, cli, interference, meta, outfile, rep, results,
+from . import (ab, adaptive, canary, cli, flows, interference, meta, outfile, rep, results,
                runner, stale, state, sweep, topology, transports)
 from .command import TopologyError
 from .progress import Progress
@@ -95,6 +95,7 @@ class Run:
         self.io_built = cli.IO_FALLBACK
         self.progress = None
         self.writer = None
+        self.flow_writer = None     # flows.csv, made by the first rep of several flows
         self.canary = None
         self.rows = []
         self.reps_of = {}           # PointKey -> its rows
@@ -181,6 +182,7 @@ class Run:
         meta.write(os.path.join(self.out, "meta.json"), self.meta)
         self.writer = results.RepWriter(os.path.join(self.out, "results.csv"))
         stack.callback(self.writer.close)
+        stack.callback(self._close_flow_writer)
         pool = runner.ServerPool()
         stack.callback(self._stop_servers, pool)
         benches = {a.name: self._bench(a, st, sockdir, pool) for a in arms}
@@ -249,7 +251,7 @@ class Run:
         cfg = self.cfg
         names = [n for n in cfg.transports if n in endpoints]
         return {"transports": names, "io": cfg.io, "cpus": cfg.cpus, "modes": cfg.modes,
-                "sizes": cfg.sizes, "mtus": cfg.mtus,
+                "sizes": cfg.shapes or cfg.sizes, "mtus": cfg.mtus, "flows": cfg.flows,
                 "swept": {n for n in names if endpoints[n].mtu_links}}
 
     def _sweep(self, benches, endpoints, skipped, plan):
@@ -337,6 +339,8 @@ class Run:
         row = rep.make_row(bench, task, ep, outcome)
         self.writer.write(row)
         self.rows.append(row)
+        for flow_row in rep.flow_rows(bench, task, ep, outcome):
+            self._flow_writer().write(flow_row)
         key = results.point_key(row)
         self.reps_of.setdefault(key, []).append(row)
         base = dataclasses.replace(task.point, arm="")
@@ -344,6 +348,17 @@ class Run:
         self.reps_done[base] = max(self.reps_done.get(base, 0), task.rep)
         self.progress.rep_done(time.monotonic() - t0, row)
         return key
+
+    def _flow_writer(self):
+        """flows.csv's writer (results/README.md), made when first needed."""
+        if self.flow_writer is None:
+            self.flow_writer = results.RepWriter(os.path.join(self.out, "flows.csv"),
+                                                 results.FLOW_COLUMNS)
+        return self.flow_writer
+
+    def _close_flow_writer(self):
+        if self.flow_writer is not None:
+            self.flow_writer.close()
 
     def _point_done(self, key, say_if_met=False):
         """A point has a rep more: its summary row, summary.csv again, and its
@@ -416,7 +431,10 @@ class Run:
                 "quick": cfg.quick, "verify": cfg.verify,
                 "ab": ab.describe(cfg, arms),
                 "precision_pct": cfg.precision, "budget_s": plan.budget,
-                "interference_threshold": interference.INTERFERED_SHARE}
+                "interference_threshold": interference.INTERFERED_SHARE,
+                "shapes_by_mode": {m: (cfg.shapes or {}).get(m) for m in cfg.modes},
+                "flows": cfg.flows, "flow_placement": flows.meta(),
+                "conn_close": "rst (SO_LINGER 0 on the client: no TIME_WAIT)"}
 
     def _meta(self, rid, endpoints, skipped, arms, plan):
         m = meta.capture(rid, ["./run.sh"] + self.cfg.argv,

@@ -5,6 +5,8 @@ nothing here touches the machine.
     ./run.sh --transport uds,lo,veth --size 100..64K --mode latency --reps 3
     ./run.sh --quick --no-plots --out /tmp/smoke
     ./run.sh --transport lo,veth --mtu 1500,65535 --size 64K --cpus same,split
+    ./run.sh --transport uds,lo --mode latency,connect --size 100,100:64K
+    ./run.sh --transport uds,lo --mode throughput --size 64K --flows 1,2,4
     ./run.sh --transport uds,lo --size 100 --ab sysctl:net.ipv4.tcp_autocorking=0
     ./run.sh --precision 5 --budget 300
 """
@@ -17,7 +19,10 @@ import shlex
 
 from . import transports, wording
 
-MODES = ("throughput", "latency")
+MODES = ("throughput", "latency", "connect")
+DEFAULT_MODES = "throughput,latency"
+REQUEST_RESPONSE = ("latency", "connect")   # modes with a reply: REQ:RESP applies
+MAX_FLOWS = 256                             # bench/ipcperf's --flows bound
 CPUS = ("split", "same", "none")
 IO_FALLBACK = ("sync", "uring", "epoll", "busy")
 MAX_SIZE = 1 << 30
@@ -81,6 +86,9 @@ class Config:
     nodelay: str                # None (the C default per mode), "on", "off"
     argv: list
     verify: bool = False        # the client checks every byte (--verify)
+    # mode -> [(request, reply)] in sweep order; reply None for throughput
+    shapes: dict = None
+    flows: list = dataclasses.field(default_factory=lambda: [1])   # --flows, a sweep axis
     ab: AbSpec = None           # --ab: two arms; None: one
     precision: float = None     # --precision: the target half-width of the CI, in %
     budget: float = None        # --budget: seconds of measuring --precision may use
@@ -121,6 +129,40 @@ def parse_sizes(text):
         else:
             sizes.add(parse_size(item))
     return sorted(sizes)
+
+
+def parse_shapes(text, modes):
+    """--size with REQ:RESP items -> (sizes, shapes): sizes, mode -> the
+    sorted request sizes; shapes, mode -> the sorted (request, reply)
+    points, reply = request unless REQ:RESP gave another, None for
+    throughput. UsageError for REQ:RESP when throughput is measured."""
+    plain, pairs = [], set()
+    for item in text.split(","):
+        req, colon, resp = item.partition(":")
+        if not colon:
+            plain.append(item)
+        elif ".." in item:
+            raise UsageError(f"bad size '{item}': REQ:RESP takes one size on each side")
+        else:
+            pairs.add((parse_size(req), parse_size(resp)))
+    if pairs and "throughput" in modes:
+        raise UsageError(f"--size {text}: REQ:RESP applies to latency and connect (a "
+                         "reply), not throughput")
+    symmetric = parse_sizes(",".join(plain)) if plain else []
+    shapes = {m: sorted(pairs | {(s, s) for s in symmetric}) for m in REQUEST_RESPONSE}
+    shapes["throughput"] = [(s, None) for s in symmetric]
+    sizes = {m: sorted({req for req, _ in shapes[m]}) for m in MODES}
+    return sizes, shapes
+
+
+def parse_flows(text):
+    """'1,2,4' -> [1, 2, 4], in the order given, once each."""
+    out = []
+    for item in text.split(","):
+        value = parse_int(item, "--flows", 1, MAX_FLOWS)
+        if value not in out:
+            out.append(value)
+    return out
 
 
 def parse_seconds(text, what, allow_zero, limit=3600):
@@ -262,6 +304,24 @@ def parse_ab(text):
     return AbSpec(kind, rest.strip())
 
 
+def _add_ab_options(p):
+    """--ab, --precision, --budget: how the reps of a run are spent."""
+    p.add_argument("--ab", metavar="SPEC",
+                   help="measure every point in two arms, A (as given) and B, rep by rep "
+                        "in ABBA order; SPEC is same (A/A), rev:GITREV (B is bench/ipcperf "
+                        "of that revision), bin:PATH, sysctl:NAME=VALUE[,...] (set for B's "
+                        "reps only) or opt:'OPTIONS' (B's --nodelay, --duration, --warmup, "
+                        "--verify)")
+    p.add_argument("--precision", metavar="PCT",
+                   help="after the first --reps, add reps to the points whose 95%% "
+                        "confidence interval of the median is wider than +-PCT %% of it, "
+                        "interleaved, until all are within it or --budget is spent")
+    p.add_argument("--budget", metavar="SEC",
+                   help="seconds of measuring (reps, canary) the run may take with "
+                        "--precision (default: %d times the first reps' estimate)"
+                        % PRECISION_BUDGET_FACTOR)
+
+
 def build_parser():
     p = _Parser(
         prog="run.sh",
@@ -276,9 +336,14 @@ def build_parser():
                    % ", ".join(transports.NAMES))
     p.add_argument("--size", metavar="LIST",
                    help="sizes, e.g. 100,1K,64KiB or 100..1M (default %s, "
-                        "plus 4M for throughput)" % DEFAULT_SIZES)
-    p.add_argument("--mode", metavar="LIST", default="throughput,latency",
-                   help="throughput,latency (default both)")
+                        "plus 4M for throughput); REQ:RESP (100:64K) for a reply of "
+                        "another size in latency and connect" % DEFAULT_SIZES)
+    p.add_argument("--mode", metavar="LIST", default=DEFAULT_MODES,
+                   help="throughput, latency, connect (a new connection per request "
+                        "and reply); default %s" % DEFAULT_MODES)
+    p.add_argument("--flows", metavar="LIST",
+                   help="parallel client/server pairs per point, measured over one "
+                        "window (a sweep axis, e.g. 1,2,4; default 1)")
     p.add_argument("--io", metavar="LIST", default="sync",
                    help="comma list of %s (default sync)" % ",".join(IO_FALLBACK))
     p.add_argument("--reps", metavar="N", help=f"reps per point (default {DEFAULT_REPS})")
@@ -304,20 +369,7 @@ def build_parser():
     p.add_argument("--verify", action="store_true",
                    help="send a patterned payload and check every byte (a correctness "
                         "check; costs throughput)")
-    p.add_argument("--ab", metavar="SPEC",
-                   help="measure every point in two arms, A (as given) and B, rep by rep "
-                        "in ABBA order; SPEC is same (A/A), rev:GITREV (B is bench/ipcperf "
-                        "of that revision), bin:PATH, sysctl:NAME=VALUE[,...] (set for B's "
-                        "reps only) or opt:'OPTIONS' (B's --nodelay, --duration, --warmup, "
-                        "--verify)")
-    p.add_argument("--precision", metavar="PCT",
-                   help="after the first --reps, add reps to the points whose 95%% "
-                        "confidence interval of the median is wider than +-PCT %% of it, "
-                        "interleaved, until all are within it or --budget is spent")
-    p.add_argument("--budget", metavar="SEC",
-                   help="seconds of measuring (reps, canary) the run may take with "
-                        "--precision (default: %d times the first reps' estimate)"
-                        % PRECISION_BUDGET_FACTOR)
+    _add_ab_options(p)
     return p
 
 
@@ -336,14 +388,12 @@ def parse(argv, io_names=IO_FALLBACK):
     io = parse_list(a.io, "io", tuple(io_names))
     cpus = parse_list(a.cpus, "cpus", CPUS)
     if a.size is not None:
-        s = parse_sizes(a.size)
-        sizes = {m: s for m in MODES}
-    elif a.quick:
-        s = parse_sizes(QUICK_SIZES)
-        sizes = {m: s for m in MODES}
+        sizes, shapes = parse_shapes(a.size, modes)
     else:
-        s = parse_sizes(DEFAULT_SIZES)
-        sizes = {"latency": s, "throughput": sorted(set(s) | {THROUGHPUT_EXTRA})}
+        sizes, shapes = parse_shapes(QUICK_SIZES if a.quick else DEFAULT_SIZES, modes)
+        if not a.quick:
+            sizes["throughput"] = sorted(set(sizes["throughput"]) | {THROUGHPUT_EXTRA})
+            shapes["throughput"] = [(s, None) for s in sizes["throughput"]]
     reps = parse_int(a.reps, "--reps", 1, 1000) if a.reps is not None \
         else (QUICK_REPS if a.quick else DEFAULT_REPS)
     duration = parse_seconds(a.duration, "--duration", False) \
@@ -362,5 +412,6 @@ def parse(argv, io_names=IO_FALLBACK):
                   modes=modes, io=io, cpus=cpus, reps=reps, duration=duration,
                   warmup=warmup, out=a.out, plots=not a.no_plots, quick=a.quick,
                   mtus=mtus, nodelay=a.nodelay, argv=list(argv), verify=a.verify,
+                  shapes=shapes, flows=parse_flows(a.flows) if a.flows is not None else [1],
                   ab=parse_ab(a.ab) if a.ab is not None else None,
                   precision=precision, budget=budget)

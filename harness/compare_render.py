@@ -49,8 +49,8 @@ def _cells(r, show_mtu):
     change = NONE if r.change is None else (
         f"{r.change:+.1f}%" if math.isfinite(r.change) else f"{r.change:+}%")
     p = NONE if r.p is None else f"{r.p:.3f}"
-    return [point_label(r.key, show_mtu), r.metric, metric_value(r.metric, r.base),
-            metric_value(r.metric, r.new), change, p, r.verdict, r.note]
+    return [point_label(r.key, show_mtu), r.metric, metric_value(r.metric, r.base, r.key.mode),
+            metric_value(r.metric, r.new, r.key.mode), change, p, r.verdict, r.note]
 
 
 HEAD = ["point", "metric", "base", "new", "change", "p", "verdict", "note"]
@@ -146,8 +146,8 @@ def _ci(r):
 def _interval_cells(r, show, middle):
     """point, metric, base, [middle cells], new, change, CI, then the p's."""
     change = NONE if r.change is None else _pct(r.change)
-    return ([point_label(r.key, show), r.metric, metric_value(r.metric, r.base)] + middle
-            + [metric_value(r.metric, r.new), change, _ci(r)])
+    return ([point_label(r.key, show), r.metric, metric_value(r.metric, r.base, r.key.mode)] + middle
+            + [metric_value(r.metric, r.new, r.key.mode), change, _ci(r)])
 
 
 def _ab_head(o):

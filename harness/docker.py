@@ -187,8 +187,13 @@ def _endpoint(ctx, s, name, server, client, *, cls=transports.Endpoint, route=No
     TopologyError when it has none."""
     facts = ctx.root.path(s.ns, route) if route else {}
     kw["path"] = dict(facts, runtime="docker", docker=s.facts(), **kw.get("path", {}))
-    return cls(transport=name, socket="tcp", server_prefix=[],
-               binary=runtimes.write_launcher(ctx, name, server, client), **kw)
+    ep = cls(transport=name, socket="tcp", server_prefix=[],
+             binary=runtimes.write_launcher(ctx, name, server, client), **kw)
+    # the daemon's iptables rules keep conntrack on in its namespace, which
+    # these paths cross (bridged with br_netfilter, NATed, or proxied there)
+    ep.conntrack = transports._conntrack(ctx, ctx.root, topology.Host().ns_prefix(s.ns),
+                                         "meta l4proto tcp")
+    return ep
 
 
 def _host_client(ctx, **kw):

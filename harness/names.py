@@ -25,6 +25,7 @@ SUFFIXES = frozenset([
     "ba", "bb", "bn", "br", "a0", "a1", "b0", "b1",         # bridge
     "nl",                                                   # netns-lo
     "nc", "nb", "n0", "n1", "nat",                          # nat (nat: nftables table)
+    "ct",                                                   # nftables table: conntrack count
     "xa", "xb", "x0", "x1", "xv0", "xv1",                   # vxlan
     "mp", "ma", "mb", "mp0", "mp1", "m0", "m1",             # macvlan
     "ip", "ia", "ib", "ip0", "ip1", "i0", "i1",             # ipvlan

@@ -16,11 +16,15 @@ import os
 import shutil
 import sys
 
+from . import results
 from .interference import INTERFERED_SHARE
 from .results import NOISY_CV, number
-from .wording import NONE, metric_value, series_names, size_label
+from .wording import NONE, metric_value, row_shape, series_names, shape_label
 
 NOISY_TEXT = f"cv > {NOISY_CV:.0%}"
+# the headline of each mode's table at the end of a run
+FINAL_TITLES = {"throughput": "throughput, median", "latency": "round-trip latency, median p50",
+                "connect": "connections per second, median"}
 INTERFERED_TEXT = f"others took > {INTERFERED_SHARE:.0%} of a pinned CPU"
 
 
@@ -37,7 +41,7 @@ def fmt_primary(row):
     v = number(row.get(f"{m}_median"))
     if v is None:
         return NONE
-    return metric_value(m, v) + ("*" if row.get("noisy") == "1" else "") \
+    return metric_value(m, v, row.get("mode")) + ("*" if row.get("noisy") == "1" else "") \
         + ("?" if row["status"] == "partial" else "")
 
 
@@ -98,7 +102,8 @@ class Progress:
         arm = f" arm={point.arm}" if point.arm else ""
         flagged = f" ({self.interfered} interfered)" if self.interfered else ""
         text = (f"[{self.done + 1}/{self.total}] {point.transport} {point.mode} "
-                f"{size_label(point.size)} io={point.io} cpus={point.cpus}{mtu}{arm} "
+                f"{shape_label(point.size, point.resp, point.flows)} io={point.io} "
+                f"cpus={point.cpus}{mtu}{arm} "
                 f"rep {rep}/{reps}{flagged} - {fmt_secs(self._est_left())} left")
         width = shutil.get_terminal_size((100, 20)).columns - 1
         self.out.write("\r\x1b[K" + text[:width])
@@ -119,7 +124,7 @@ class Progress:
             return
         arm = f" arm={row['arm']}" if row.get("arm") else ""
         text = (f"{row['transport']:<9} {row['mode']:<10} "
-                f"{size_label(int(row['size_bytes'])):>7} io={row['io']} "
+                f"{row_shape(row):>7} io={row['io']} "
                 f"cpus={row['cpus']:<5}{arm} {row['status']:<11} "
                 f"{row['reps_ok']}/{row['reps']} {fmt_primary(row):>13}")
         if cv is not None:
@@ -147,9 +152,8 @@ class Progress:
             key = (r["io"], r["cpus"], r["mode"], r.get("arm", ""))
             groups.setdefault(key, []).append((name, r))
         for (io, cpus, mode, arm), named in groups.items():
-            what = "throughput, median" if mode == "throughput" else "round-trip latency, median p50"
             arm = f", arm {arm}" if arm else ""
-            self.out.write(f"\n{what} (io={io}, cpus={cpus}{arm})\n")
+            self.out.write(f"\n{FINAL_TITLES.get(mode, mode)} (io={io}, cpus={cpus}{arm})\n")
             self._table(named)
         noisy = sum(1 for r in summary if r.get("noisy") == "1")
         partial = sum(1 for r in summary if r["status"] == "partial")
@@ -177,11 +181,14 @@ class Progress:
         """Rows: sizes; columns: series ("veth", "veth:mtu9000"); cells: the
         headline number of each point."""
         columns = list(dict.fromkeys(name for name, _ in named))
-        sizes = sorted({int(r["size_bytes"]) for _, r in named})
-        cells = {(name, int(r["size_bytes"])): fmt_primary(r) for name, r in named}
+        keys = {results.point_key(r): r for _, r in named}
+        shapes = list(dict.fromkeys(row_shape(keys[k]) for k in sorted(
+            keys, key=lambda k: (int(k.size_bytes), int(k.resp_size_bytes), int(k.flows)))))
+        cells = {(name, row_shape(r)): fmt_primary(r) for name, r in named}
         widths = [max(len(t), 13) for t in columns]
-        self.out.write(f"{'size':>7}  " + "  ".join(
+        first = max([7] + [len(s) for s in shapes])
+        self.out.write(f"{'size':>{first}}  " + "  ".join(
             f"{t:>{w}}" for t, w in zip(columns, widths)) + "\n")
-        for s in sizes:
-            self.out.write(f"{size_label(s):>7}  " + "  ".join(
+        for s in shapes:
+            self.out.write(f"{s:>{first}}  " + "  ".join(
                 f"{cells.get((t, s), ''):>{w}}" for t, w in zip(columns, widths)) + "\n")

@@ -29,24 +29,40 @@ COUNTER_COLUMNS = list(counters.COLUMNS)
 ARM_COLUMNS = ["arm"]
 INTERFERENCE_COLUMNS = list(interference.COLUMNS)
 
+# schema 4: request/response shapes, connections and flows: the reply's
+# size (latency, connect; the request is size_bytes), the flows of the
+# point, how connect mode closed its connections, connect() alone, the
+# connections the client opened, each side's count of messages over the
+# whole test, the conntrack entries the connections created, and over the
+# flows their fairness and how well their windows lined up
+CONNECT_COLUMNS = ["connect_mean_ns", "connect_p50_ns", "connect_p90_ns", "connect_p99_ns",
+                   "connect_p999_ns", "connect_max_ns"]
+WORKLOAD_COLUMNS = ["resp_size_bytes", "flows", "conn_close"] + CONNECT_COLUMNS \
+    + ["connections", "client_msgs_total", "server_msgs_total", "conntrack_new",
+       "conntrack_per_conn", "fairness", "window_overlap"]
+
 COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mode",
            "size_bytes", "rep", "status", "elapsed_s", "messages", "bytes",
            "bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns", "lat_p90_ns",
            "lat_p99_ns", "lat_p999_ns", "lat_max_ns", "client_cpu_s", "server_cpu_s",
            "cpu_ns_per_msg", "client_vcsw", "client_ivcsw", "server_vcsw",
            "server_ivcsw", "nodelay", "mtu", "loss_ratio"] + COUNTER_COLUMNS \
-    + ARM_COLUMNS + INTERFERENCE_COLUMNS + list(forwarders.COLUMNS) + ["vcsw_per_msg", "note"]
+    + ARM_COLUMNS + INTERFERENCE_COLUMNS + list(forwarders.COLUMNS) + ["vcsw_per_msg"] \
+    + WORKLOAD_COLUMNS + ["note"]
 
-# Columns copied from the client's JSON record when the rep is ok.
+# Columns copied from the client's JSON record when the rep is ok (for a
+# point of several flows, their aggregate: harness/flows.py).
 MEASURED = ["elapsed_s", "messages", "bytes", "bytes_per_s", "msgs_per_s",
             "lat_mean_ns", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns",
             "lat_max_ns", "client_cpu_s", "server_cpu_s", "cpu_ns_per_msg",
-            "client_vcsw", "client_ivcsw", "server_vcsw", "server_ivcsw", "loss_ratio"]
+            "client_vcsw", "client_ivcsw", "server_vcsw", "server_ivcsw", "loss_ratio",
+            "conn_close"] + CONNECT_COLUMNS + WORKLOAD_COLUMNS[WORKLOAD_COLUMNS.index("connections"):]
 
 # The sweep axes that make a point (DESIGN.md "Words"): a new axis is added
 # here and every reader (summary, progress, compare, plots) groups by it.
-POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu", "arm"]
-INTEGER_AXES = {"size_bytes", "mtu"}        # matched as numbers, not as text
+POINT_KEY = ["transport", "io", "cpus", "mode", "size_bytes", "mtu", "resp_size_bytes",
+             "flows", "arm"]
+INTEGER_AXES = {"size_bytes", "mtu", "resp_size_bytes", "flows"}   # matched as numbers
 PointKey = collections.namedtuple("PointKey", POINT_KEY)
 
 # The columns each schema_version added (CHANGELOG.md); a file of version v
@@ -57,25 +73,29 @@ PointKey = collections.namedtuple("PointKey", POINT_KEY)
 PRECISION_COLUMNS = ["precision_pct", "precision_target_pct", "precision_met"]
 ADDED_IN = {2: ("loss_ratio",), 3: tuple(COUNTER_COLUMNS),
             4: tuple(ARM_COLUMNS + INTERFERENCE_COLUMNS) + ("reps_interfered",)
-            + tuple(PRECISION_COLUMNS) + tuple(forwarders.COLUMNS) + ("vcsw_per_msg",)}
+            + tuple(PRECISION_COLUMNS) + tuple(forwarders.COLUMNS) + ("vcsw_per_msg",)
+            + tuple(WORKLOAD_COLUMNS)}
 SUPPORTED_SCHEMAS = tuple(range(1, max(ADDED_IN) + 1))
 
 SUMMARY_METRICS = ["bytes_per_s", "msgs_per_s", "lat_mean_ns", "lat_p50_ns",
                    "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
                    "cpu_ns_per_msg", "client_cpu_s", "server_cpu_s", "loss_ratio"] \
-    + list(counters.PER_MSG) + list(forwarders.SUMMARY_METRICS) + ["vcsw_per_msg"]
+    + list(counters.PER_MSG) + list(forwarders.SUMMARY_METRICS) + ["vcsw_per_msg"] \
+    + ["connect_mean_ns", "connect_p50_ns", "connect_p99_ns", "conntrack_per_conn",
+       "fairness", "window_overlap"]
 
 SUMMARY_COLUMNS = (["schema_version", "run_id", "transport", "socket", "io", "cpus",
                     "mode", "size_bytes", "nodelay", "mtu", "forwarder", "status", "reps",
                     "reps_ok", "primary_metric", "noisy"]
                    + [f"{m}_{s}" for m in SUMMARY_METRICS
                       for s in ("median", "ci_low", "ci_high", "cv")]
-                   + ARM_COLUMNS + ["reps_interfered"] + PRECISION_COLUMNS + ["note"])
+                   + ARM_COLUMNS + ["reps_interfered"] + PRECISION_COLUMNS
+                   + ["resp_size_bytes", "flows", "conn_close", "note"])
 
 # The metric each mode is judged by (summary.csv's primary_metric), and the
 # metrics where more is better (for the others, times and costs, less is).
-PRIMARY = {"throughput": "bytes_per_s", "latency": "lat_p50_ns"}
-HIGHER_IS_BETTER = frozenset({"bytes_per_s", "msgs_per_s"})
+PRIMARY = {"throughput": "bytes_per_s", "latency": "lat_p50_ns", "connect": "msgs_per_s"}
+HIGHER_IS_BETTER = frozenset({"bytes_per_s", "msgs_per_s", "fairness", "window_overlap"})
 # A point is noisy (summary.csv's noisy) when its primary metric's CV is above this.
 NOISY_CV = 0.05
 
@@ -117,6 +137,8 @@ def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_share
                arm=point.get("arm", ""))
     for k in ("transport", "socket", "io", "cpus", "mode", "size_bytes"):
         row[k] = point[k]
+    row["resp_size_bytes"] = point.get("resp_size_bytes")
+    row["flows"] = point.get("flows", 1)
     if status == "ok" and record:
         for k in MEASURED:
             row[k] = record.get(k)
@@ -126,6 +148,32 @@ def make_row(run_id, point, rep, status, record, note, nodelay, mtu, netns_share
         row["vcsw_per_msg"] = vcsw_per_msg(record)
     if record and record.get("nodelay") in (0, 1):
         row["nodelay"] = record["nodelay"]
+    return {k: cell(v) for k, v in row.items()}
+
+
+# flows.csv (schema 4): one row per flow per rep of a point of several
+# flows (--flows N > 1); results.csv has their aggregate. window_offset_s:
+# how long after the rep's first flow this flow's window opened.
+FLOW_COLUMNS = ["schema_version", "run_id", "transport", "socket", "io", "cpus", "mode",
+                "size_bytes", "resp_size_bytes", "mtu", "flows", "rep", "flow", "server_cpu",
+                "client_cpu", "status", "window_offset_s", "elapsed_s", "messages", "bytes",
+                "bytes_per_s", "msgs_per_s", "lat_p50_ns", "lat_p99_ns", "connect_p50_ns",
+                "client_cpu_s", "server_cpu_s", "note"]
+
+
+def flow_row(run_id, point, rep, flow, place, status, record, note, first_start_ns):
+    """A flows.csv row: point as make_row takes it, the flow's placement
+    (server_cpu, client_cpu), its client's record (None without one)."""
+    row = {c: "" for c in FLOW_COLUMNS}
+    row.update({k: point.get(k) for k in FLOW_COLUMNS if k in point})
+    row.update(schema_version=SCHEMA_VERSION, run_id=run_id, rep=rep, flow=flow,
+               server_cpu=place[0], client_cpu=place[1], status=status, note=note or "")
+    if status == "ok" and record:
+        for k in FLOW_COLUMNS[FLOW_COLUMNS.index("elapsed_s"):-1]:
+            row[k] = record.get(k)
+        start = record.get("window_start_ns")
+        if start and first_start_ns:
+            row["window_offset_s"] = (start - first_start_ns) / 1e9
     return {k: cell(v) for k, v in row.items()}
 
 
@@ -155,8 +203,10 @@ def canary_row(run_id, seq, t_s, socket, point, status, record, note):
 
 
 class RepWriter:
-    """Appends rows to results.csv (or another file of columns: canary.csv),
-    header first, flushed after each row."""
+    """Appends rows to results.csv (or another file of columns: canary.csv,
+    flows.csv), header first, each row in one write as it ends; a row the
+    disk refuses is cut off again, so the file always ends after a complete
+    row (outfile.Appender). WriteError names the file."""
 
     def __init__(self, path, columns=COLUMNS):
         self.path = path
@@ -212,8 +262,13 @@ def _key_cell(column, text):
 def point_key(row):
     """The point a row belongs to: a PointKey of its POINT_KEY cells, sizes
     and MTUs as integer text so that files formatted otherwise match; a
-    column the row lacks (a file of an older schema) is ''."""
-    return PointKey(*(_key_cell(k, row.get(k)) for k in POINT_KEY))
+    column the row lacks (a file of an older schema) is '', but for the
+    axes that had one value before they were axes: the reply as large as
+    the request, one flow."""
+    cells = {k: _key_cell(k, row.get(k)) for k in POINT_KEY}
+    cells["resp_size_bytes"] = cells["resp_size_bytes"] or cells["size_bytes"]
+    cells["flows"] = cells["flows"] or "1"
+    return PointKey(**cells)
 
 
 def since(column):
@@ -364,6 +419,7 @@ def _summary_row(reps, target=None):
     s.update({k: first.get(k, "") for k in POINT_KEY})     # every axis of the point
     s.update(schema_version=SCHEMA_VERSION, run_id=first["run_id"], socket=first["socket"],
              nodelay=ref["nodelay"], forwarder=ref.get("forwarder", ""),
+             conn_close=ref.get("conn_close", ""),
              status=_point_status(ok, bad),
              reps=len(reps), reps_ok=len(ok), primary_metric=primary,
              reps_interfered=sum(1 for r in ok if r.get("interfered") == "1"),

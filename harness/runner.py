@@ -224,6 +224,10 @@ class ClientSpec:
     nodelay: str = None     # "on", "off"; None: the C default for the mode
     verify: bool = False    # check every byte (--verify)
     timeout: float = CLIENT_TIMEOUT_S
+    resp: int = None        # --resp-size: a reply of another size than the request
+    flows: int = 1          # --flows: this client is one of flows started together,
+    start_ns: int = None    #   at this CLOCK_MONOTONIC time (--start-at),
+    server_cpu: int = None  #   its server on this CPU (--server-cpu)
 
     def argv(self, binary):
         argv = [binary, "client", "--socket", self.socket, "--addr", self.addr,
@@ -239,6 +243,12 @@ class ClientSpec:
             argv += ["--nodelay", self.nodelay]
         if self.verify:
             argv += ["--verify"]
+        if self.resp and self.resp != self.size:
+            argv += ["--resp-size", str(self.resp)]
+        if self.flows > 1:
+            argv += ["--flows", str(self.flows), "--start-at", str(self.start_ns)]
+            if self.server_cpu is not None:
+                argv += ["--server-cpu", str(self.server_cpu)]
         return argv
 
 
@@ -274,25 +284,52 @@ def _outcome(p, record):
     return status, note
 
 
+def _limit(spec):
+    """How long a client may take before it is killed: its test, its
+    --timeout twice, the wait for its start time, and a margin."""
+    lead = max(0, (spec.start_ns or 0) - time.clock_gettime_ns(time.CLOCK_MONOTONIC)) / 1e9
+    return lead + spec.warmup + spec.duration + 2 * spec.timeout + 5
+
+
+def _start(binary, prefix, spec):
+    return subprocess.Popen(list(prefix) + spec.argv(binary), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=die_with_parent)
+
+
+def _finish(p, limit, t0):
+    """A started client's ClientResult, waited for until t0 + limit."""
+    try:
+        out, err = p.communicate(timeout=max(0.1, t0 + limit - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        return ClientResult("error", None, f"client timed out after {limit:.0f} s",
+                            None, time.monotonic() - t0)
+    done = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    record = _record(out)
+    status, note = _outcome(done, record)
+    return ClientResult(status, record, note, p.returncode, time.monotonic() - t0)
+
+
+def run_clients(binary, prefix, specs):
+    """Run several clients at once (the flows of a point: each spec with
+    the same start time); their ClientResults, in order. Never raises for a
+    failed measurement; a client that cannot start fails alone."""
+    t0, started = time.monotonic(), []
+    for spec in specs:
+        try:
+            started.append((_start(binary, prefix, spec), _limit(spec)))
+        except OSError as e:
+            started.append((e, 0))
+    return [ClientResult("error", None, f"cannot run client: {p.strerror}", None, 0)
+            if isinstance(p, OSError) else _finish(p, limit, t0) for p, limit in started]
+
+
 def run_client(binary, prefix, spec):
     """Run one test (a ClientSpec) after the argv prefix that puts it on the
     client's side; never raises for a failed measurement."""
-    argv = list(prefix) + spec.argv(binary)
-    limit = spec.warmup + spec.duration + 2 * spec.timeout + 5
-    t0 = time.monotonic()
-    try:
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=limit, preexec_fn=die_with_parent)
-    except subprocess.TimeoutExpired:
-        return ClientResult("error", None, f"client timed out after {limit:.0f} s",
-                            None, time.monotonic() - t0)
-    except OSError as e:
-        return ClientResult("error", None, f"cannot run client: {e.strerror}",
-                            None, time.monotonic() - t0)
-    wall = time.monotonic() - t0
-    record = _record(p.stdout)
-    status, note = _outcome(p, record)
-    return ClientResult(status, record, note, p.returncode, wall)
+    return run_clients(binary, prefix, [spec])[0]
 
 
 @functools.lru_cache(maxsize=None)

@@ -179,6 +179,17 @@ def cv(values):
     return math.sqrt(var) / abs(mean)
 
 
+def jain(values):
+    """Jain's fairness index of the flows' rates, (sum x)^2 / (n sum x^2):
+    1 when all are equal, 1/n when one flow has it all; None without a
+    positive value."""
+    xs = [float(v) for v in values if v is not None]
+    squares = sum(x * x for x in xs)
+    if not xs or squares <= 0:
+        return None
+    return sum(xs) ** 2 / (len(xs) * squares)
+
+
 # ------------------------------------------- two independent samples --
 
 @functools.lru_cache(maxsize=None)

@@ -1,17 +1,20 @@
-"""sweep - the product transports x io x cpus x modes x sizes x reps (x the
-link MTUs, for the transports that make links; x the arms of an A/B run), in
-an order that interleaves transports: for each (io, cpus, mode, size) and
-each rep, every transport runs once at each MTU before the next rep, so
-drift in the machine (thermal, background work) spreads evenly over the
-points compared. The two arms of a point run next to each other, in ABBA
-order over its reps (A B, then B A, ...), so that drift falls on both alike:
-rep r of A and rep r of B are a pair.
+"""sweep - the product transports x io x cpus x modes x sizes x flows x
+reps (x the link MTUs, for the transports that make links; x the arms of an
+A/B run), in an order that interleaves transports: for each (io, cpus, mode,
+size, flows) and each rep, every transport runs once at each MTU before the
+next rep, so drift in the machine (thermal, background work) spreads evenly
+over the points compared. The two arms of a point run next to each other,
+in ABBA order over its reps (A B, then B A, ...), so that drift falls on
+both alike: rep r of A and rep r of B are a pair. A size is a (request,
+reply) pair (cli.Config.shapes; the reply None for throughput), or a plain
+size.
 
     for t in tasks(["uds", "lo"], ["sync"], ["split"], ["latency"],
-                   {"latency": [100, 1024]}, reps=2):
+                   {"latency": [(100, 100), (100, 65536)]}, reps=2):
         t.point.transport, t.rep, t.last     # uds 1 False, lo 1 False, uds 2 True, ...
     for t in tasks(["lo", "veth"], ["sync"], ["split"], ["throughput"],
-                   {"throughput": [65536]}, 1, mtus=[1500, 65535], swept={"veth"}):
+                   {"throughput": [(65536, None)]}, 1, mtus=[1500, 65535], swept={"veth"},
+                   flows=[1, 4]):
         t.point.transport, t.point.mtu       # lo None, veth 1500, veth 65535
     for t in tasks(["uds"], ["sync"], ["split"], ["latency"], {"latency": [100]}, 2,
                    arms=("A", "B")):
@@ -34,6 +37,8 @@ class Point:
     size: int
     mtu: int = None   # the link MTU to set first; None: the transport's own
     arm: str = ""     # "A" or "B" in an A/B run
+    resp: int = None  # the reply's size (latency, connect); None: no reply (throughput)
+    flows: int = 1    # client/server pairs measured together
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,18 +68,27 @@ def abba(arms, rep):
     return tuple(arms) if rep % 2 else tuple(reversed(arms))
 
 
-def tasks(transports, io, cpus, modes, sizes, reps, mtus=None, swept=(), arms=NO_ARMS):
-    """sizes: mode -> list of sizes; swept: the transports set to each of
-    mtus; arms: ("A", "B") for an A/B run. Yields Task in run order."""
+def _shape(size):
+    """(request, reply) of a sizes entry: a pair, or a plain size (no reply given)."""
+    return tuple(size) if isinstance(size, tuple) else (size, None)
+
+
+def tasks(transports, io, cpus, modes, sizes, reps, mtus=None, swept=(), arms=NO_ARMS,
+          flows=(1,)):
+    """sizes: mode -> list of (request, reply) or plain sizes; swept: the
+    transports set to each of mtus; arms: ("A", "B") for an A/B run; flows:
+    the flows axis. Yields Task in run order."""
     order = _mtu_points(transports, mtus, swept)
     for i in io:
         for c in cpus:
             for m in modes:
-                for s in sizes[m]:
-                    for r in range(1, reps + 1):
-                        for t, mtu in order:
-                            for arm in abba(arms, r):
-                                yield Task(Point(t, i, c, m, s, mtu, arm), r, r == reps)
+                for s, resp in map(_shape, sizes[m]):
+                    for f in flows:
+                        for r in range(1, reps + 1):
+                            for t, mtu in order:
+                                for arm in abba(arms, r):
+                                    yield Task(Point(t, i, c, m, s, mtu, arm, resp, f),
+                                               r, r == reps)
 
 
 def more(points, reps_done, arms=NO_ARMS):
@@ -86,6 +100,7 @@ def more(points, reps_done, arms=NO_ARMS):
         yield [Task(dataclasses.replace(p, arm=arm), rep, True) for arm in abba(arms, rep)]
 
 
-def count(transports, io, cpus, modes, sizes, reps, mtus=None, swept=(), arms=NO_ARMS):
+def count(transports, io, cpus, modes, sizes, reps, mtus=None, swept=(), arms=NO_ARMS,
+          flows=(1,)):
     return (len(_mtu_points(transports, mtus, swept)) * len(io) * len(cpus) * reps
-            * len(arms) * sum(len(sizes[m]) for m in modes))
+            * len(arms) * len(flows) * sum(len(sizes[m]) for m in modes))

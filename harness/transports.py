@@ -34,7 +34,7 @@ import importlib
 import os
 import socket as socketlib
 
-from . import names, nft, runner, sysctl, topology
+from . import conntrack, names, nft, runner, sysctl, topology
 
 NAMES = ("uds", "uds-dgram", "uds-seqpacket", "pipe", "shm", "lo", "netns-lo",
          "hostip", "tcp6", "udp", "veth", "nat", "bridge", "vxlan", "macvlan", "ipvlan",
@@ -102,6 +102,10 @@ class Endpoint:
     link_mtu: int = None     # the MTU mtu_links were last given
     binary: str = None       # run instead of bench/ipcperf, both roles (harness/launcher.py)
     shared_netns: bool = None  # both sides in one namespace; None: as namespaces says
+    # where the path's conntrack entries are counted (harness/conntrack.py):
+    # {"prefix": argv into that namespace, "table": name, "match": nft
+    # expression}; None: the path has no conntrack by construction
+    conntrack: dict = None
 
     def address(self, tag):
         """Address for one server; tag tells servers of one transport apart
@@ -408,7 +412,16 @@ def _nat(ctx):
                           "installed": "during each rep of nat only",
                           "host_sysctls": {"net.ipv4.ip_forward": "1"}}
     ep.namespaces = {"server": c, "client": None}
+    ep.conntrack = _conntrack(ctx, t, [], f"ip daddr {cip}")
     return ep
+
+
+def _conntrack(ctx, t, prefix, match):
+    """Endpoint.conntrack for a path whose entries are created in the
+    namespace prefix runs in; its counting table goes however the run ends."""
+    table = ctx.name("ct")
+    t.defer(nft.delete, prefix, conntrack.FAMILY, table)
+    return {"prefix": prefix, "table": table, "match": match}
 
 
 def _vxlan(ctx):

@@ -30,6 +30,24 @@ def size_label(b):
     return "%d B" % b
 
 
+def shape_label(size, resp=None, flows=1):
+    """A point's shape: '100 B', '100 B→64 KiB' (a reply of another size
+    than the request), '64 KiB ×4 flows'."""
+    text = size_label(size)
+    if resp and int(resp) != int(size):
+        text += "→" + size_label(int(resp))
+    if flows and int(flows) > 1:
+        text += " ×%d flows" % int(flows)
+    return text
+
+
+def row_shape(row):
+    """shape_label of a results/summary row or PointKey (its cells as text)."""
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k, None)
+    return shape_label(int(float(get("size_bytes"))), get("resp_size_bytes") or None,
+                       get("flows") or 1)
+
+
 def sizes_text(sizes):
     return ", ".join(size_label(s) for s in sizes)
 
@@ -83,14 +101,15 @@ def duration_ns(ns):
     return "%s ns" % sig(ns)
 
 
-def metric_value(metric, v):
-    """A results.csv/summary.csv metric with its unit."""
+def metric_value(metric, v, mode=None):
+    """A results.csv/summary.csv metric with its unit (in connect mode a
+    message is a connection)."""
     if v is None:
         return NONE
     if metric == "bytes_per_s":
         return rate(v)
     if metric == "msgs_per_s":
-        return "%s messages/s" % si(v)
+        return "%s %s/s" % (si(v), "connections" if mode == "connect" else "messages")
     if metric.endswith("_ns") or "_ns_per_msg" in metric:
         return duration_ns(v)
     if metric.endswith("_s"):
@@ -175,7 +194,7 @@ def mtu_matters(keys):
 def point_label(key, show_mtu=True):
     """A results.PointKey (compare's rows) -> 'lo throughput 64 KiB'; io and cpus only when not
     the defaults, mtu when show_mtu (some transport appears with two MTUs)."""
-    text = f"{key.transport} {key.mode} {size_label(int(key.size_bytes))}"
+    text = f"{key.transport} {key.mode} {row_shape(key)}"
     extra = []
     if key.io != "sync":
         extra.append(f"io={key.io}")

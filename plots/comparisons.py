@@ -15,7 +15,8 @@ from rundir import by_series, measured, series_order
 from titles import CPUS_WORDS
 
 # How the findings name each mode's primary metric (results.PRIMARY).
-METRIC_WORDS = {"bytes_per_s": "throughput", "lat_p50_ns": "p50 latency"}
+METRIC_WORDS = {"bytes_per_s": "throughput", "lat_p50_ns": "p50 latency",
+                "msgs_per_s": "connection rate"}
 # per mode: (primary metric, more is better, its words)
 METRIC = {mode: (m, m in results.HIGHER_IS_BETTER, METRIC_WORDS[m])
           for mode, m in results.PRIMARY.items()}

@@ -39,6 +39,7 @@ sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from harness.wording import parse_size, size_label, sizes_text  # noqa: E402
 from comparisons import axis_comparisons, baseline_comparisons, mtu_comparisons  # noqa: E402
 from figures import all_figures  # noqa: E402
+from shapes import shapes_section  # noqa: E402
 from report import Analysis, write_report  # noqa: E402
 from rundir import InputError, Run, measured, series_order  # noqa: E402
 from twins import twins_section  # noqa: E402
@@ -119,7 +120,8 @@ def analyse(run, baseline, size, notes):
                     baseline_comparisons(run, baseline) if baseline else [],
                     axis_comparisons(run, "io") + axis_comparisons(run, "cpus"),
                     mtu_comparisons(run), why_section(run, size),
-                    [md for md in (wake_section(run), twins_section(run)) if md])
+                    [md for md in (wake_section(run), twins_section(run), shapes_section(run))
+                     if md])
 
 
 def fresh_plotdata(run):

@@ -33,7 +33,7 @@ class Analysis:
     mtu_comps: list             # other MTUs against a transport's main one
     why_md: str = None          # the "Why" section; None: nothing to explain
     # sections of their own before "Why", where the run has what they need
-    # (plots/wake.py, plots/twins.py)
+    # (plots/wake.py, plots/twins.py, plots/shapes.py)
     sections: list = dataclasses.field(default_factory=list)
 
 

@@ -116,15 +116,26 @@ class Run:
             r["series"] = name
 
     def points(self, mode, io=None, cpus=None):
+        """The summary rows of mode in one io and cpus slice, of one flow
+        with a reply as large as the request: the shape every figure by
+        size compares (plots/shapes.py has the others)."""
         io = self.io if io is None else io
         cpus = self.cpu if cpus is None else cpus
-        return [r for r in self.summary if r["mode"] == mode and r["io"] == io and r["cpus"] == cpus]
+        return [r for r in self.summary if r["mode"] == mode and r["io"] == io
+                and r["cpus"] == cpus and plain(r)]
 
     def ok_reps(self, point):
         return self.reps.get(self.key(point), [])
 
     def modes(self):
         return [m for m in ("throughput", "latency") if any(r["mode"] == m for r in self.summary)]
+
+
+def plain(point):
+    """A point of one flow whose reply (if any) is as large as its request;
+    an older run's points all are."""
+    key = results.point_key(point)
+    return key.flows == "1" and key.resp_size_bytes == key.size_bytes
 
 
 def series_order(names):

@@ -69,8 +69,8 @@ class Cost:
 PRIMARY_COSTS = (Cost("bytes_per_s", "throughput (Gbit/s)", "", "throughput", 8e-9,
                       per_msg=False),
                  Cost("lat_p50_ns", "round trip p50 (µs)", "", "latency", 1e-3, per_msg=False))
-PRIMARY = {mode: next(c for c in PRIMARY_COSTS if c.key == metric)
-           for mode, metric in results.PRIMARY.items()}
+PRIMARY = {mode: c for mode, metric in results.PRIMARY.items()       # connect: plots/shapes.py
+           for c in PRIMARY_COSTS if c.key == metric}
 COSTS = (
     Cost("client_user_ns_per_msg", "client user (µs)", "spends", "client user time", 1e-3),
     Cost("client_sys_ns_per_msg", "client sys (µs)", "spends", "client system time", 1e-3),

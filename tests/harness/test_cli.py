@@ -58,6 +58,28 @@ class TestParse(unittest.TestCase):
         c = cli.parse(["--quick", "--size", "100", "--reps", "3", "--duration", "250ms"])
         self.assertEqual((c.sizes["latency"], c.reps, c.duration), ([100], 3, 0.25))
 
+    def test_request_and_reply_sizes(self):
+        K = 1024
+        c = cli.parse(["--size", "100,100:64K,4K", "--mode", "latency,connect"])
+        for mode in ("latency", "connect"):
+            self.assertEqual(c.shapes[mode], [(100, 100), (100, 64 * K), (4 * K, 4 * K)])
+            self.assertEqual(c.sizes[mode], [100, 4 * K])
+        # --size 100 keeps meaning 100:100; throughput has no reply
+        c = cli.parse(["--size", "100", "--mode", "throughput,latency,connect"])
+        self.assertEqual((c.shapes["latency"], c.shapes["throughput"]),
+                         ([(100, 100)], [(100, None)]))
+        self.assertEqual(cli.parse(["--size", "100:100", "--mode", "latency"]).shapes["latency"],
+                         cli.parse(["--size", "100", "--mode", "latency"]).shapes["latency"])
+        c = cli.parse([])
+        self.assertEqual(c.shapes["throughput"][-1], (4 << 20, None))
+        self.assertEqual(c.shapes["latency"][-1], (1 << 20, 1 << 20))
+
+    def test_flows_and_connect(self):
+        self.assertEqual(cli.parse([]).flows, [1])
+        self.assertEqual(cli.parse(["--flows", "4,1,2,4"]).flows, [4, 1, 2])
+        self.assertEqual(cli.parse(["--mode", "connect"]).modes, ["connect"])
+        self.assertIn("connect", cli.MODES)
+
     def test_mtu_list(self):
         c = cli.parse(["--mtu", "1500,9000,65535,9000"])
         self.assertEqual((c.mtus, c.mtu), ([1500, 9000, 65535], 1500))
@@ -94,6 +116,15 @@ class TestParse(unittest.TestCase):
             ("--mtu", "1500,"): "bad --mtu ''",
             ("--nodelay", "maybe",): "invalid choice",
             ("--bogus",): "unrecognized arguments",
+            ("--size", "0:10", "--mode", "latency"): "bad size '0': must be at least 1 byte",
+            ("--size", "100:", "--mode", "latency"): "bad size ''",
+            ("--size", ":100", "--mode", "connect"): "bad size ''",
+            ("--size", "100:64K"): "REQ:RESP applies to latency and connect",
+            ("--size", "100:64K", "--mode", "throughput,latency"): "not throughput",
+            ("--size", "1K..4K:8K", "--mode", "latency"): "one size on each side",
+            ("--flows", "0"): "bad --flows '0'",
+            ("--flows", "1,257"): "bad --flows '257'",
+            ("--flows", "two"): "bad --flows 'two'",
         }
         for argv, message in bad.items():
             with self.assertRaises(cli.UsageError, msg=argv) as cm:

@@ -25,21 +25,26 @@ class TestRows(unittest.TestCase):
     def test_schema(self):
         self.assertEqual(results.SCHEMA_VERSION, 4)
         self.assertEqual(results.COLUMNS[0], "schema_version")
-        # schema 2's 32 columns, then schema 3's 28 and schema 4's 12 before
-        # note (only ever added)
-        self.assertEqual(len(results.COLUMNS), 32 + 28 + 12)
+        # schema 2's 32 columns, then schema 3's 28 and schema 4's 12 + 16
+        # before note (only ever added)
+        self.assertEqual(len(results.COLUMNS), 32 + 28 + 12 + 16)
         self.assertEqual(results.COLUMNS[30:32], ["loss_ratio", "client_user_s"])
-        self.assertEqual(results.COLUMNS[-15:], [
+        self.assertEqual(results.COLUMNS[-31:], [
             "instructions_per_msg", "cycles_per_msg",
             "arm", "server_others_cpu_s", "client_others_cpu_s", "steal_s",
             "others_cpu_share", "interfered",
             "forwarder", "forwarder_user_s", "forwarder_sys_s", "forwarder_cpu_s",
-            "forwarder_cpu_ns_per_msg", "vcsw_per_msg", "note"])
-        self.assertEqual(results.SUMMARY_COLUMNS[-6:], [
+            "forwarder_cpu_ns_per_msg", "vcsw_per_msg", "resp_size_bytes", "flows",
+            "conn_close", "connect_mean_ns", "connect_p50_ns", "connect_p90_ns",
+            "connect_p99_ns", "connect_p999_ns", "connect_max_ns", "connections",
+            "client_msgs_total", "server_msgs_total", "conntrack_new",
+            "conntrack_per_conn", "fairness", "window_overlap", "note"])
+        self.assertEqual(results.SUMMARY_COLUMNS[-9:], [
             "arm", "reps_interfered", "precision_pct", "precision_target_pct",
-            "precision_met", "note"])
-        self.assertEqual(len(results.SUMMARY_COLUMNS), 15 + 1 + 4 * (12 + 12 + 2 + 1) + 5 + 1)
-        self.assertEqual(results.SUMMARY_COLUMNS[-10:-6], [
+            "precision_met", "resp_size_bytes", "flows", "conn_close", "note"])
+        self.assertEqual(len(results.SUMMARY_COLUMNS),
+                         15 + 1 + 4 * (12 + 12 + 2 + 1 + 6) + 5 + 3 + 1)
+        self.assertEqual(results.SUMMARY_COLUMNS[-37:-33], [
             "vcsw_per_msg_median", "vcsw_per_msg_ci_low", "vcsw_per_msg_ci_high",
             "vcsw_per_msg_cv"])
         self.assertEqual(results.POINT_KEY[-1], "arm")

@@ -173,6 +173,33 @@ class TestPrivateDaemon(RuntimeRunChecks, util.TempDirCase):
             self.assertEqual(path["forwarder"], name)
             self.assertTrue(path["version"] or path["package"], path)
 
+    def test_connect_mode_on_every_runtime_transport(self):
+        out = self.out()
+        p = harness(["--transport", ",".join(RUNTIME), "--mode", "connect", "--size", "100",
+                     "--reps", "1", "--verify", "--out", out] + FAST, timeout=600)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertEqual(p.returncode, 0, p.stderr + failed(out))
+        got = rows(out)
+        self.assertEqual(sorted(r["transport"] for r in got), sorted(RUNTIME))
+        for r in got:
+            key = r["transport"]
+            self.assertEqual(r["status"], "ok", (key, r["note"]))
+            self.assertEqual(int(r["bytes"]), 200 * int(r["messages"]), key)
+            # both sides counted the same connections; the client's also
+            # include the test's own and the one that ends it
+            self.assertEqual(r["client_msgs_total"], r["server_msgs_total"], key)
+            self.assertEqual(int(r["connections"]), int(r["client_msgs_total"]) + 2, key)
+            self.assertEqual(r["conn_close"], "rst", key)
+            self.check_forwarder(r, key)
+            if key in DOCKER:       # counted in the daemon's namespace
+                self.assertGreaterEqual(int(r["conntrack_new"]), 0, key)
+            else:
+                self.assertEqual(r["conntrack_new"], "", key)
+        by = {r["transport"]: r for r in got}
+        # Docker's DNAT: one conntrack entry per connection, in the daemon's namespace
+        self.assertEqual(by["docker-publish"]["conntrack_new"],
+                         by["docker-publish"]["connections"])
+
     INTERRUPTIBLE = ["--transport", "docker-proxy,docker-container,pasta,slirp4netns",
                      "--size", "100", "--mode", "latency", "--reps", "50",
                      "--duration", "0.3", "--warmup", "0.05", "--no-plots"]

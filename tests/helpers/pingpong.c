@@ -44,6 +44,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define HELPER_NAME "pingpong"
+#include "helper.h"
+
 #define MAX_SIZE (1 << 20)
 #define MAX_SAMPLES (1 << 23)
 #define SHM_STOP UINT64_MAX
@@ -55,30 +58,6 @@ struct opts {
 	double warmup_s, duration_s;
 	int server_cpu, client_cpu;
 };
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "pingpong: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		fail("sched_setaffinity");
-}
 
 static long vcsw(void)
 {
@@ -192,13 +171,6 @@ static void shm_round_trip(volatile uint64_t *line, uint64_t *seq)
 		relax();
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The client: warm up, then time every round trip for the duration. Returns
  * the measured round trips; *all counts the warm-up's too.
@@ -237,8 +209,7 @@ static size_t client_loop(const struct opts *o, int fd, volatile uint64_t *line,
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	cpu_set_t set;
-	int c, cpus[2], k = 0;
+	int c;
 
 	*o = (struct opts){ .size = 100, .warmup_s = 0.5, .duration_s = 2, .server_cpu = -1 };
 	while ((c = getopt(argc, argv, "s:d:w:c:")) != -1) {
@@ -263,16 +234,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -1;
 	if (o->server_cpu >= 0)
 		return 0;
-	sched_getaffinity(0, sizeof(set), &set);
-	for (int i = 0; i < CPU_SETSIZE && k < 2; i++)
-		if (CPU_ISSET(i, &set))
-			cpus[k++] = i;
-	if (k < 2) {
-		fprintf(stderr, "pingpong: needs two CPUs in the affinity mask (or -c S,C)\n");
-		exit(2);
-	}
-	o->server_cpu = cpus[0];
-	o->client_cpu = cpus[1];
+	split_cpus(&o->server_cpu, &o->client_cpu);
 	return 0;
 }
 

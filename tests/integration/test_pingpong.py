@@ -4,24 +4,20 @@ every kind and wait, reports what it counted, refuses what it cannot do,
 and its blocking and spinning sides differ the way they must (one voluntary
 context switch per round trip against none). No timing is asserted.
 """
-import os
-import subprocess
 import unittest
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PINGPONG = ROOT / "tests" / "bin" / "pingpong"
+from tests.integration.helperlib import UsageChecks, helper, needs, runner
+
+PINGPONG = helper("pingpong")
 CASES = [("block", "unix"), ("spin", "unix"), ("block", "tcp"), ("spin", "tcp"),
          ("spin", "shm")]
+run = runner(PINGPONG)
 
 
-def run(*args):
-    return subprocess.run([str(PINGPONG), *args], capture_output=True, text=True, timeout=20)
-
-
-@unittest.skipUnless(PINGPONG.exists(), f"{PINGPONG} is not built (make helpers)")
-@unittest.skipUnless(len(os.sched_getaffinity(0)) >= 2, "pingpong pins two CPUs")
-class PingPongTest(unittest.TestCase):
+@needs(PINGPONG)
+class PingPongTest(UsageChecks, unittest.TestCase):
+    USAGE = (["block", "shm"], ["nap", "unix"], ["spin"], ["-s", "0", "spin", "tcp"])
+    run_helper = staticmethod(run)
 
     def test_every_kind_and_wait(self):
         for mode, kind in CASES:
@@ -39,14 +35,6 @@ class PingPongTest(unittest.TestCase):
                         self.assertLess(per_rt, 0.01, side)
                     else:
                         self.assertGreater(per_rt, 0.5, side)
-
-    def test_usage(self):
-        for args in (["block", "shm"], ["nap", "unix"], ["spin"], ["-s", "0", "spin", "tcp"]):
-            with self.subTest(args=args):
-                p = run(*args)
-                self.assertEqual(p.returncode, 2)
-                self.assertIn("usage:", p.stderr)
-                self.assertEqual(p.stdout, "")
 
 
 if __name__ == "__main__":

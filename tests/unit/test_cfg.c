@@ -36,6 +36,9 @@ static const struct { enum role role; const char *line; int want; } cases[] = {
 	{ ROLE_SERVER, "--socket tcp --addr 0.0.0.0 --port 0", EXIT_OK },
 	{ ROLE_SERVER, "--socket unix-stream --addr /tmp/x --once --ready-fd 3", EXIT_OK },
 	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --forwarder-pid 1 --forwarder-pid 77", EXIT_OK },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode connect --size 100 --resp-size 64K --close fin", EXIT_OK },
+	{ ROLE_CLIENT, "--socket unix-stream --addr /tmp/x --mode latency --size 100 --resp-size 1M", EXIT_OK },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode throughput --size 64K --flows 4 --start-at 123456789 --server-cpu 1", EXIT_OK },
 	/* required options */
 	{ ROLE_CLIENT, "--addr 127.0.0.1 --port 1 --mode latency --size 1", EXIT_USAGE },
 	{ ROLE_CLIENT, "--socket tcp --port 1 --mode latency --size 1", EXIT_USAGE },
@@ -65,6 +68,16 @@ static const struct { enum role role; const char *line; int want; } cases[] = {
 	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --forwarder-pid 1 "
 		       "--forwarder-pid 2 --forwarder-pid 3 --forwarder-pid 4 --forwarder-pid 5 "
 		       "--forwarder-pid 6 --forwarder-pid 7 --forwarder-pid 8 --forwarder-pid 9", EXIT_USAGE },
+	/* --resp-size, --close, --flows, --start-at, --server-cpu */
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode throughput --size 1 --resp-size 1", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --resp-size 0", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --close rst", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode connect --size 1 --close linger", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --flows 0", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --flows 257", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --start-at -5", EXIT_USAGE },
+	{ ROLE_CLIENT, "--socket tcp --addr 127.0.0.1 --port 1 --mode latency --size 1 --server-cpu x", EXIT_USAGE },
+	{ ROLE_SERVER, "--socket tcp --addr 127.0.0.1 --port 0 --flows 2", EXIT_USAGE },
 	/* rules across options */
 	{ ROLE_CLIENT, "--socket unix-stream --addr /tmp/x --port 1 --mode latency --size 1", EXIT_USAGE },
 	{ ROLE_CLIENT, "--socket unix-stream --addr /tmp/x --mode latency --size 1 --nodelay on", EXIT_USAGE },

@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "io.h"
 #include "mode.h"
+#include "payload.h"
 #include "shm_ring.h"
 #include "sock.h"
 #include "unit.h"
@@ -83,11 +84,54 @@ static void test_rx_cap(void)
 	CHECK(throughput_mode.one_way && !latency_mode.one_way, "which modes are one-way");
 }
 
+/* --resp-size: the client sends requests and receives replies, the server the reverse. */
+static void test_reply_size(void)
+{
+	struct bench_cfg cfg;
+
+	cfg_defaults(&cfg);
+	cfg.size = 100;
+	cfg.role = ROLE_CLIENT;
+	CHECK(mode_tx_size(&latency_mode, &cfg) == 100 && mode_rx_cap(&latency_mode, &cfg, 0) == 100,
+	      "no --resp-size: the reply is as large as the request");
+	cfg.resp_size = 65536;
+	CHECK(mode_tx_size(&connect_mode, &cfg) == 100, "the client sends the request");
+	CHECK(mode_rx_cap(&connect_mode, &cfg, 0) == 65536, "and receives the reply");
+	cfg.role = ROLE_SERVER;
+	CHECK(mode_tx_size(&latency_mode, &cfg) == 65536, "the server sends the reply");
+	CHECK(mode_rx_cap(&latency_mode, &cfg, 0) == 100, "and receives the request");
+	CHECK(mode_tx_size(&throughput_mode, &cfg) == 100, "one-way: --size only");
+	CHECK(connect_mode.per_connection && !latency_mode.per_connection,
+	      "only connect opens a connection per transaction");
+}
+
+/* Connect mode's messages stand alone: a reply names its request by its first bytes. */
+static void test_standalone_messages(void)
+{
+	struct payload pl;
+	uint8_t buf[64];
+
+	if (payload_init(&pl, sizeof(buf), sizeof(buf), sizeof(buf), true) < 0) {
+		CHECK(0, "payload_init");
+		return;
+	}
+	payload_fill(&pl, buf, 0x123456789aULL);
+	CHECK(payload_seq(buf, sizeof(buf)) == 0x123456789aULL, "a message carries its number");
+	CHECK(payload_seq(buf, 3) == 0x56789aULL, "a 3-byte one its 3 low bytes");
+	payload_check_seq(&pl, buf, sizeof(buf), 0x123456789aULL);
+	CHECK(pl.errors == 0, "message n checks as n");
+	payload_check_seq(&pl, buf, sizeof(buf), 7);
+	CHECK(pl.errors > 0, "and not as another");
+	payload_free(&pl);
+}
+
 int main(void)
 {
 	test_table();
 	test_sock_io();
 	test_placement();
 	test_rx_cap();
+	test_reply_size();
+	test_standalone_messages();
 	return unit_done();
 }
