@@ -22,7 +22,7 @@ fails CI on one false verdict in ten is not what it promises.
 
 from . import stats
 from .compare import ARMS, InputError, Row, add_note, judge, percent, status_note
-from .wording import mtu_matters, point_label
+from .wording import counted, mtu_matters, point_label
 
 
 def check_ab(run):
@@ -81,9 +81,9 @@ def _measure(row, pbase, pnew, metric):
     row.n, row.p, row.level = r.n, r.p, r.level
     row.change, row.low, row.high = percent(r.ratio), percent(r.low), percent(r.high)
     if flagged:
-        add_note(row, f"{flagged} of {r.n} pairs interfered")
+        add_note(row, f"{flagged} of {counted(r.n, 'pair')} interfered")
     if r.zeros:
-        add_note(row, f"{r.zeros} pairs equal (no sign)")
+        add_note(row, f"{counted(r.zeros, 'pair')} equal (no sign)")
     return True
 
 

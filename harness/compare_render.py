@@ -18,7 +18,7 @@ from .compare import VERDICTS
 from .compare_ab import arm_text, other
 from .compare_history import started
 from .stats import CP_MIN_SIZE, runs_per_level_needed
-from .wording import NONE, level_pct, md_escape, metric_value, mtu_matters, point_label
+from .wording import NONE, counted, level_pct, md_escape, metric_value, mtu_matters, point_label
 
 
 def _context(run):
@@ -297,7 +297,7 @@ def _history_counts(o):
     changes = [c for s in o.series for c in s.changes]
     verdicts = collections.Counter(c.verdict for c in changes)
     n = len(changes)
-    text = f"{n} change point{'' if n == 1 else 's'} in {len(o.series)} series"
+    text = f"{counted(n, 'change point')} in {len(o.series)} series"
     if verdicts:
         text += ": " + ", ".join(f"{c} {v}" for v, c in sorted(verdicts.items()))
     return text

@@ -22,6 +22,7 @@ Everything else with the prefix is left alone and named in one line.
 import os
 
 from . import names, runtimes, state, sysctl, topology
+from .wording import counted
 
 
 def _made_by(rid, dead_run, name):
@@ -68,4 +69,4 @@ def sweep(own_id, directory=None, host=None):
 
 
 def _count(labels):
-    return f"{len(labels)} object" + ("" if len(labels) == 1 else "s")
+    return counted(len(labels), "object")

@@ -140,6 +140,11 @@ def ci_text(r, decimals=None):
     return "%d%% CI %s–%s" % (level_pct(r.level), f(r.low), f(r.high))
 
 
+def counted(n, noun):
+    """'1 pair', '3 pairs': a count with its noun (regular plurals only)."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def count(x):
     """A count per message: 3 significant digits, '< 0.001' for the few
     stray ones of a rep of millions ('0' only for none)."""

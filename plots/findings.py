@@ -14,7 +14,7 @@ from collections import OrderedDict
 from harness import results
 from harness.results import number
 from harness.stats import MIN_CLAIM_LEVEL, flip
-from harness.wording import (ci_text, fx, level_pct, point_label, si, sig, size_label,
+from harness.wording import (ci_text, counted, fx, level_pct, point_label, si, sig, size_label,
                              sizes_text)
 from comparisons import METRIC
 from rundir import measured, series_order
@@ -212,9 +212,9 @@ def interference_note(run, show=8):
     if not hit:
         return None
     reps = sum(int(number(p["reps_interfered"])) for p in hit)
-    return ("Other tasks took a material share of a pinned CPU in %d rep%s of %d point%s: %s. "
+    return ("Other tasks took a material share of a pinned CPU in %s of %s: %s. "
             "Those reps may be slow for reasons outside the path measured "
             "(results.csv: interfered, others_cpu_share)." % (
-                reps, "" if reps == 1 else "s", len(hit), "" if len(hit) == 1 else "s",
+                counted(reps, "rep"), counted(len(hit), "point"),
                 _point_list(hit, lambda p: "%s of %s reps" % (
                     int(number(p["reps_interfered"])), p.get("reps_ok") or "?"), show)))

@@ -33,6 +33,11 @@ class TestVocabulary(unittest.TestCase):
         self.assertNotRegex(text, r"\d us\b")
         self.assertNotIn("GB/s", text)
 
+    def test_one_of_a_thing_is_singular(self):
+        self.assertEqual(wording.counted(1, "pair"), "1 pair")
+        self.assertEqual(wording.counted(0, "object"), "0 objects")
+        self.assertEqual(wording.counted(4, "change point"), "4 change points")
+
     def test_point_line(self):
         out = io.StringIO()                   # not a terminal: a line per point
         p = progress.Progress(1, 1.0, out=out)
