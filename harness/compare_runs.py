@@ -16,6 +16,7 @@ pooled, which sees only the part of the drift that the two runs caught.
 """
 
 from . import stats
+from .wording import counted
 from .compare import (InputError, Point, Row, Run, add_note, check_same_sweep,
                       judge, percent, reject_ab, setting_differences, status_note)
 
@@ -52,10 +53,10 @@ def _flag_notes(row, base_points, new_point, metric):
     """Notes on interfered reps and unreached precision behind a row."""
     flagged = sum(1 for r in new_point.by_rep(metric).values() if r["interfered"])
     if flagged:
-        add_note(row, f"new: {flagged} of {len(new_point.values(metric))} reps interfered")
+        add_note(row, f"new: {flagged} of {counted(len(new_point.values(metric)), 'rep')} interfered")
     flagged = sum(1 for p in base_points for r in p.by_rep(metric).values() if r["interfered"])
     if flagged:
-        add_note(row, f"base runs: {flagged} reps interfered")
+        add_note(row, f"base runs: {counted(flagged, 'rep')} interfered")
     if new_point.summary_number("precision_met") == 0:
         add_note(row, "new: precision not reached")
 
