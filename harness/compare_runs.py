@@ -16,9 +16,9 @@ pooled, which sees only the part of the drift that the two runs caught.
 """
 
 from . import stats
-from .wording import counted
 from .compare import (InputError, Point, Row, Run, add_note, check_same_sweep,
                       judge, percent, reject_ab, setting_differences, status_note)
+from .wording import counted
 
 MIN_BASE_RUNS = 3
 
