@@ -11,7 +11,9 @@ directory. Entry point: ./run.sh (python3 -m harness). Modules:
   sysctl, nft, names, stale, outfile      host sysctls, nft tables, object names, leftovers, run files
   runtimes   what the real runtimes share  docker, dockerd  docker-* transports, daemon
   rootless   pasta, slirp4netns            launcher    ipcperf in a container/namespace
-  forwarders forwarder CPU columns
+  forwarders forwarder CPU columns          interference  others on the pinned CPUs
+  ab         --ab arms                    adaptive    --precision's extra reps
+  canary     the drift canary             flows, conntrack  --flows, conntrack per connection
 
 The analysis, which scripts/compare and plots/ import too:
 
