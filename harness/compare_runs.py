@@ -53,7 +53,8 @@ def _flag_notes(row, base_points, new_point, metric):
     """Notes on interfered reps and unreached precision behind a row."""
     flagged = sum(1 for r in new_point.by_rep(metric).values() if r["interfered"])
     if flagged:
-        add_note(row, f"new: {flagged} of {counted(len(new_point.values(metric)), 'rep')} interfered")
+        reps = counted(len(new_point.values(metric)), "rep")
+        add_note(row, f"new: {flagged} of {reps} interfered")
     flagged = sum(1 for p in base_points for r in p.by_rep(metric).values() if r["interfered"])
     if flagged:
         add_note(row, f"base runs: {counted(flagged, 'rep')} interfered")
