@@ -192,6 +192,24 @@ def is_alive(run_id, directory=None):
     return held(run_id) or _owner_running(run_id, directory)
 
 
+def _state_ids(names):
+    """The run ids of a state directory's files: <id>.json, and <id>.json.tmp
+    (a run killed while it rewrote its state file may leave only that)."""
+    return sorted({n[:-len(suffix)] for n in names for suffix in (".json", ".json.tmp")
+                   if n.endswith(suffix)})
+
+
+def _young(paths, seconds=60):
+    """True when a file of paths changed within seconds, or none exists."""
+    ages = []
+    for path in paths:
+        try:
+            ages.append(time.time() - os.stat(path).st_mtime)
+        except OSError:
+            pass
+    return not ages or min(ages) < seconds
+
+
 def dead_runs(directory=None):
     """State files of runs that are gone: [(run_id, path, data)]."""
     directory = directory or state_dir()
@@ -200,17 +218,12 @@ def dead_runs(directory=None):
         names = os.listdir(directory)
     except OSError:
         return out
-    for name in sorted(names):
-        if not name.endswith(".json"):
-            continue
-        rid, path = name[:-5], os.path.join(directory, name)
+    for rid in _state_ids(names):
+        path = os.path.join(directory, rid + ".json")
         data = _load(path)
         if data is None:
-            # a file being written (or garbage): judge it by age only
-            try:
-                if time.time() - os.stat(path).st_mtime < 60:
-                    continue
-            except OSError:
+            # being written, garbage, or a temporary file alone: judged by age only
+            if _young([path, path + ".tmp"]):
                 continue
             data = {}
         elif is_running(data.get("pid"), data.get("start")):
@@ -261,7 +274,8 @@ class Holds:
 
 def reap_dead_run(path, data):
     """Kill the still-running servers a dead run started (same PID and start
-    time only), remove its private directories, then its state file."""
+    time only), remove its private directories, then its state file and any
+    temporary one a kill left."""
     for pid, start in data.get("pids", []):
         if is_running(pid, start):
             try:
@@ -271,7 +285,8 @@ def reap_dead_run(path, data):
     for d in data.get("dirs", []):
         if os.path.basename(d).startswith(PREFIX):
             shutil.rmtree(d, ignore_errors=True)
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+    for leftover in (path, path + ".tmp"):
+        try:
+            os.unlink(leftover)
+        except FileNotFoundError:
+            pass

@@ -51,6 +51,18 @@ class TestLiveness(unittest.TestCase):
         self.assertFalse(state.is_alive(rid, self.mine))
         self.assertEqual([r for r, _, _ in state.dead_runs(self.mine)], [rid])
 
+    def test_a_temporary_state_file_alone_is_reaped_once_old(self):
+        # a run killed while it wrote its first state file leaves <id>.json.tmp only
+        os.makedirs(self.mine)
+        tmp = os.path.join(self.mine, "k1ll.json.tmp")
+        open(tmp, "w").close()
+        self.assertEqual(state.dead_runs(self.mine), [])        # may be being written
+        os.utime(tmp, (0, 0))
+        dead = state.dead_runs(self.mine)
+        self.assertEqual([r for r, _, _ in dead], ["k1ll"])
+        state.reap_dead_run(dead[0][1], dead[0][2])
+        self.assertEqual(os.listdir(self.mine), [])
+
     def test_claim_is_exclusive_across_state_dirs(self):
         draws = list("t3st") * 2 + list("t3su")     # the second run draws t3st too
         with mock.patch.object(state.random, "choice", side_effect=draws):
