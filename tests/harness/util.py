@@ -104,12 +104,7 @@ def tree_for_others():
 
 def interrupt(proc, timeout=60):
     """SIGINT a started harness and wait for it; (returncode, stderr)."""
-    try:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    err = signal_and_wait(proc, signal.SIGINT, timeout)
     return proc.returncode, err
 
 
