@@ -393,12 +393,12 @@ def _point_status(ok, bad):
     return "unsupported"
 
 
-def _precision(s, vals, target):
+def _precision(s, ci, target):
     """The precision columns of a summary row: how far the primary metric's
     95% interval of the median reaches from it (%), and whether that meets
     --precision's target: within it, at a confidence the reps can give
-    (at least 6 ok reps; with fewer the interval is the range, below 95%)."""
-    ci = stats.median_ci(vals)
+    (at least 6 ok reps; with fewer the interval is the range, below 95%);
+    ci: the metric's stats.MedianCI, None without values."""
     pct = stats.half_width_pct(ci) if ci is not None and ci.n > 1 else None
     s["precision_pct"] = pct
     if target is not None:
@@ -426,14 +426,14 @@ def _summary_row(reps, target=None):
              note=(bad[0]["note"] if bad else ""))
     for m in SUMMARY_METRICS:
         vals = [v for v in (number(r.get(m)) for r in ok) if v is not None]
+        ci = stats.median_ci(vals)
         if m == primary:
-            _precision(s, vals, target)
-        if not vals:
+            _precision(s, ci, target)
+        if ci is None:
             continue
-        lo, hi = stats.ci_median(vals)
         c = stats.cv(vals)
-        s[f"{m}_median"] = stats.median(vals)
-        s[f"{m}_ci_low"], s[f"{m}_ci_high"] = lo, hi
+        s[f"{m}_median"] = ci.median
+        s[f"{m}_ci_low"], s[f"{m}_ci_high"] = ci.low, ci.high
         s[f"{m}_cv"] = c
         if m == primary and c is not None:
             s["noisy"] = 1 if c > NOISY_CV else 0

@@ -119,7 +119,7 @@ def _binom_cdf_half(k, n):
     return sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
 
 
-def ci_rank(n, confidence=0.95):
+def ci_rank(n, confidence=CONFIDENCE):
     """The 1-based rank k of the interval [x(k), x(n-k+1)], or 0 when no pair
     of order statistics reaches the confidence."""
     best = 0
@@ -131,7 +131,7 @@ def ci_rank(n, confidence=0.95):
     return best
 
 
-def median_ci(values, confidence=0.95):
+def median_ci(values, confidence=CONFIDENCE):
     """MedianCI of the values that are not None (None when there are none):
     the median, the interval [x(k), x(n+1-k)] (the range when no pair
     reaches the confidence), and level, the coverage it attains."""
@@ -158,7 +158,7 @@ def half_width_pct(ci):
     return max(ci.median - ci.low, ci.high - ci.median) / abs(ci.median) * 100
 
 
-def ci_median(values, confidence=0.95):
+def ci_median(values, confidence=CONFIDENCE):
     """(low, high) confidence interval of the median of a non-empty sequence."""
     ci = median_ci(values, confidence)
     if ci is None:
@@ -300,7 +300,7 @@ def smallest_p(n1, n2):
     return min(1.0, 2 / math.comb(n1 + n2, n1))
 
 
-def ratio_ci(a, b, conf=0.95):
+def ratio_ci(a, b, conf=CONFIDENCE):
     """Ratio median(a) / median(b) with the Mann-Whitney interval for the scale
     factor between a and b (see the module docstring). level is the exact
     coverage attained: >= conf when the rep counts allow it, else the most they
@@ -322,7 +322,7 @@ def ratio_ci(a, b, conf=0.95):
     return Ratio(median(a) / median(b), d[k - 1], d[n * m - k], level, n, m)
 
 
-def reduction_ci(before, after, conf=0.95):
+def reduction_ci(before, after, conf=CONFIDENCE):
     """The share of `before` that `after` no longer takes, 1 - median(after) /
     median(before), with the interval of ratio_ci(after, before) mapped through
     x -> 1 - x: [1 - high, 1 - low], at the level that interval attains (a
@@ -466,7 +466,7 @@ def _walsh_rank(n, conf):
     return k, 1 - 2 * cdf[k - 1]
 
 
-def hodges_lehmann(ds, conf=0.95):
+def hodges_lehmann(ds, conf=CONFIDENCE):
     """-> (estimate, low, high, level) of the centre of the differences ds:
     the median of the Walsh averages (d_i + d_j) / 2, i <= j, and the
     interval of order statistics of them that inverts the signed-rank test
@@ -479,7 +479,7 @@ def hodges_lehmann(ds, conf=0.95):
     return median(walsh), walsh[k - 1], walsh[len(walsh) - k], level
 
 
-def paired_ratio(a, b, conf=0.95):
+def paired_ratio(a, b, conf=CONFIDENCE):
     """The ratio b/a of paired reps (a[i] and b[i] measured next to each
     other; a pair with a None or a value <= 0 is left out) -> Paired: the
     Hodges-Lehmann ratio exp(HL(ln(b_i / a_i))), its interval, the level it
@@ -589,7 +589,7 @@ def t_quantile(q, df):
     return (lo + hi) / 2
 
 
-def spread_ratio(base, new, conf=0.95):
+def spread_ratio(base, new, conf=CONFIDENCE):
     """NEW's median against the medians of k >= 2 base runs -> Spread, or
     None when the base medians do not differ (no spread to judge by).
 
