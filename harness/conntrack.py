@@ -1,7 +1,8 @@
 """conntrack - how many conntrack entries a rep's connections created, on
 the paths that have conntrack by construction: nat (the host's namespace,
-while its DNAT table is loaded) and the docker-* transports (the Docker
-daemon's namespace, where its iptables rules keep conntrack on). Counted in
+while its DNAT table is loaded) and the docker-* transports whose
+connections cross the Docker daemon's namespace, where its iptables rules
+keep conntrack on (all but docker-container: loopback in a container's). Counted in
 connect mode, where each transaction is a new connection.
 
     with counting(ep) as count:     # ep.conntrack: None, or where to count

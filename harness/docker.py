@@ -180,19 +180,22 @@ def keeper(ctx, s, name, *options):
     s.daemon.run("run", "-d", "--name", name, *options, s.image, IMAGE_PROGRAM, *KEEPER)
 
 
-def _endpoint(ctx, s, name, server, client, *, cls=transports.Endpoint, route=None, **kw):
+def _endpoint(ctx, s, name, server, client, *, cls=transports.Endpoint, route=None,
+              crosses_daemon_ns=True, **kw):
     """An Endpoint whose program is the launcher for server and client specs.
     route: the address a client in the host namespace connects to, whose
     path (route, device, nftables, conntrack) goes to meta.json; a
-    TopologyError when it has none."""
+    TopologyError when it has none. crosses_daemon_ns: the connections pass
+    the daemon's namespace, where their conntrack entries are counted."""
     facts = ctx.root.path(s.ns, route) if route else {}
     kw["path"] = dict(facts, runtime="docker", docker=s.facts(), **kw.get("path", {}))
     ep = cls(transport=name, socket="tcp", server_prefix=[],
              binary=runtimes.write_launcher(ctx, name, server, client), **kw)
     # the daemon's iptables rules keep conntrack on in its namespace, which
     # these paths cross (bridged with br_netfilter, NATed, or proxied there)
-    ep.conntrack = transports._conntrack(ctx, ctx.root, topology.Host().ns_prefix(s.ns),
-                                         "meta l4proto tcp")
+    if crosses_daemon_ns:
+        ep.conntrack = transports._conntrack(ctx, ctx.root, topology.Host().ns_prefix(s.ns),
+                                             "meta l4proto tcp")
     return ep
 
 
@@ -269,8 +272,9 @@ def docker_container(ctx):
     keeper(ctx, s, holder, "--network", "none")
     keeper(ctx, s, client, "--network", f"container:{holder}")
     server = s.server(ctx.name("dc"), ["--network", f"container:{holder}"])
+    # loopback inside the holder's namespace: the daemon's never sees it
     return _endpoint(ctx, s, "docker-container", server, s.exec_in(client),
-                     client_prefix=[], addr="127.0.0.1", mtu=LOOPBACK_MTU, shared_netns=True,
+                     crosses_daemon_ns=False, client_prefix=[], addr="127.0.0.1", mtu=LOOPBACK_MTU, shared_netns=True,
                      path={"server": f"a container with --network container:{holder} "
                                      "per --cpus placement",
                            "client": f"container {client}, --network container:{holder} "
