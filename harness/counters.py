@@ -43,7 +43,9 @@ PER_MSG = {
 COLUMNS = SIDE_TIMES + COMBINED + tuple(PER_MSG)
 
 
-def _value(record, key):
+def record_number(record, key):
+    """record[key] when it is a number (not a bool), else None: a field of
+    the client's record that may be absent, empty or of an older binary."""
     v = record.get(key)
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
@@ -51,11 +53,11 @@ def _value(record, key):
 
 
 def _one(record, name):
-    return _value(record, "client_" + name)
+    return record_number(record, "client_" + name)
 
 
 def _both(record, name):
-    c, s = _value(record, "client_" + name), _value(record, "server_" + name)
+    c, s = record_number(record, "client_" + name), record_number(record, "server_" + name)
     return None if c is None or s is None else c + s
 
 
@@ -103,7 +105,7 @@ def per_message(values, messages):
 
 def derive(record, socket, cpus, netns_shared):
     """Every COLUMNS value of one rep from the client's record."""
-    values = {k: _value(record, k) for k in SIDE_TIMES}
+    values = {k: record_number(record, k) for k in SIDE_TIMES}
     values.update(combine(record, socket, cpus, netns_shared))
-    values.update(per_message(values, _value(record, "messages")))
+    values.update(per_message(values, record_number(record, "messages")))
     return values

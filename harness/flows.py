@@ -18,6 +18,7 @@ import statistics
 import time
 
 from . import stats
+from .counters import record_number
 
 # Placement of flow i (0-based) over the allowed CPUs A (the harness's
 # affinity mask, sorted), recorded in meta.json and per flow in flows.csv.
@@ -66,13 +67,8 @@ def start_time():
     return time.clock_gettime_ns(time.CLOCK_MONOTONIC) + int(START_LEAD_S * 1e9)
 
 
-def _num(record, key):
-    v = record.get(key)
-    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-
 def _sum(records, key):
-    vals = [_num(r, key) for r in records]
+    vals = [record_number(r, key) for r in records]
     return None if any(v is None for v in vals) else sum(vals)
 
 
@@ -80,13 +76,14 @@ def _cpu_wide(records, cpus, name):
     """A per-CPU counter over the CPUs the flows used, each CPU read once
     (by a side pinned to it); unpinned sides all read the machine: once."""
     if cpus == "none":
-        return _num(records[0], "client_" + name), _num(records[0], "server_" + name)
+        return (record_number(records[0], "client_" + name),
+                record_number(records[0], "server_" + name))
     seen = {}
     for r in records:
         for side in ("client", "server"):
             cpu = r.get(side + "_cpu")
             if cpu is not None and cpu not in seen:
-                seen[cpu] = _num(r, f"{side}_{name}")
+                seen[cpu] = record_number(r, f"{side}_{name}")
     if any(v is None for v in seen.values()):
         return None, None
     # all of it on the client side, none on the server's: counters.combine adds them
@@ -98,15 +95,16 @@ def _percentiles(records, prefix):
     and the max exact; each percentile the median of the flows' own (the
     flows' histograms are not merged; flows.csv has each)."""
     out = {f"{prefix}_{p}_ns": None for p in PERCENTILES + ("mean", "max")}
-    if any(_num(r, f"{prefix}_p50_ns") is None for r in records):
+    if any(record_number(r, f"{prefix}_p50_ns") is None for r in records):
         return out
-    msgs = [_num(r, "messages") or 0 for r in records]
+    msgs = [record_number(r, "messages") or 0 for r in records]
     if sum(msgs):
-        out[f"{prefix}_mean_ns"] = sum(_num(r, f"{prefix}_mean_ns") * m
+        out[f"{prefix}_mean_ns"] = sum(record_number(r, f"{prefix}_mean_ns") * m
                                        for r, m in zip(records, msgs)) / sum(msgs)
-    out[f"{prefix}_max_ns"] = max(_num(r, f"{prefix}_max_ns") for r in records)
+    out[f"{prefix}_max_ns"] = max(record_number(r, f"{prefix}_max_ns") for r in records)
     for p in PERCENTILES:
-        out[f"{prefix}_{p}_ns"] = statistics.median(_num(r, f"{prefix}_{p}_ns") for r in records)
+        out[f"{prefix}_{p}_ns"] = statistics.median(record_number(r, f"{prefix}_{p}_ns")
+                                                    for r in records)
     return out
 
 
@@ -115,7 +113,7 @@ def window_overlap(records):
     (1: they lined up exactly), or None without their start times."""
     spans = []
     for r in records:
-        start, length = _num(r, "window_start_ns"), _num(r, "elapsed_s")
+        start, length = record_number(r, "window_start_ns"), record_number(r, "elapsed_s")
         if start is None or not length:
             return None
         spans.append((start, start + length * 1e9))
@@ -136,11 +134,11 @@ def aggregate(records, cpus):
         out["client_" + name], out["server_" + name] = _cpu_wide(records, cpus, name)
     out.update(_percentiles(records, "lat"))
     out.update(_percentiles(records, "connect"))
-    out["elapsed_s"] = statistics.mean(_num(r, "elapsed_s") for r in records)
+    out["elapsed_s"] = statistics.mean(record_number(r, "elapsed_s") for r in records)
     cpu_s = (out["client_cpu_s"] or 0) + (out["server_cpu_s"] or 0)
     out["cpu_ns_per_msg"] = cpu_s * 1e9 / out["messages"] if out["messages"] else None
     out["verify_errors"] = _sum(records, "verify_errors")
-    out["fairness"] = stats.jain(_num(r, "bytes_per_s") for r in records)
+    out["fairness"] = stats.jain(record_number(r, "bytes_per_s") for r in records)
     out["window_overlap"] = window_overlap(records)
     return out
 

@@ -12,6 +12,8 @@ rusage (bench/ipcperf client --forwarder-pid), so the window is the
 client's. A transport without a forwarder has empty cells, never 0.
 """
 
+from .counters import record_number
+
 # transport -> the forwarder on its path (the others have none)
 BY_TRANSPORT = {"docker-proxy": "docker-proxy", "pasta": "pasta",
                 "slirp4netns": "slirp4netns"}
@@ -22,19 +24,15 @@ COLUMNS = ("forwarder", "forwarder_user_s", "forwarder_sys_s", "forwarder_cpu_s"
 SUMMARY_METRICS = ("forwarder_cpu_s", "forwarder_cpu_ns_per_msg")
 
 
-def _number(record, key):
-    v = record.get(key)
-    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-
 def derive(record, transport):
     """The COLUMNS of one rep from the client's record; empty (None) where
     the path has no forwarder or the record does not carry its figures."""
     out = dict.fromkeys(COLUMNS)
-    user, sys_ = _number(record, "forwarder_user_s"), _number(record, "forwarder_sys_s")
+    user = record_number(record, "forwarder_user_s")
+    sys_ = record_number(record, "forwarder_sys_s")
     if transport not in BY_TRANSPORT or user is None or sys_ is None:
         return out
-    messages = _number(record, "messages")
+    messages = record_number(record, "messages")
     out.update(forwarder=BY_TRANSPORT[transport], forwarder_user_s=user,
                forwarder_sys_s=sys_, forwarder_cpu_s=user + sys_)
     if messages:

@@ -39,6 +39,8 @@ A side that cannot see its ksoftirqd (a container's PID namespace) leaves it
 in others.
 """
 
+from .counters import record_number
+
 COLUMNS = ("server_others_cpu_s", "client_others_cpu_s", "steal_s", "others_cpu_share",
            "interfered")
 
@@ -51,27 +53,20 @@ INTERFERED_SHARE = 0.05
 IDLE_ENTRY_NS = 5000
 
 
-def _num(record, key):
-    v = record.get(key)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return v
-
-
 def _side(record, side, own_s):
     """Others on one side's CPU, in seconds: busy - own - ksoftirqd - steal
     - the idle loop's time, or None without the busy time or the own time."""
-    busy = _num(record, f"{side}_cpu_busy_ns")
+    busy = record_number(record, f"{side}_cpu_busy_ns")
     if busy is None or own_s is None:
         return None
-    ksoftirqd = _num(record, f"{side}_ksoftirqd_ns") or 0
-    steal = _num(record, f"{side}_steal_ns") or 0
-    idle_loop = (_num(record, f"{side}_idle_entries") or 0) * IDLE_ENTRY_NS
+    ksoftirqd = record_number(record, f"{side}_ksoftirqd_ns") or 0
+    steal = record_number(record, f"{side}_steal_ns") or 0
+    idle_loop = (record_number(record, f"{side}_idle_entries") or 0) * IDLE_ENTRY_NS
     return max(0.0, (busy - ksoftirqd - steal - idle_loop) / 1e9 - own_s)
 
 
 def _steal_s(record, cpus):
-    c, s = _num(record, "client_steal_ns"), _num(record, "server_steal_ns")
+    c, s = record_number(record, "client_steal_ns"), record_number(record, "server_steal_ns")
     if cpus == "split":
         return None if c is None or s is None else (c + s) / 1e9
     return None if c is None else c / 1e9
@@ -79,12 +74,14 @@ def _steal_s(record, cpus):
 
 def _forwarder_s(record):
     """The forwarder's CPU time over the window: the path's work too."""
-    return (_num(record, "forwarder_user_s") or 0) + (_num(record, "forwarder_sys_s") or 0)
+    return ((record_number(record, "forwarder_user_s") or 0)
+            + (record_number(record, "forwarder_sys_s") or 0))
 
 
 def others(record, cpus):
     """(server_others_cpu_s, client_others_cpu_s); None where unknown."""
-    client_own, server_own = _num(record, "client_cpu_s"), _num(record, "server_cpu_s")
+    client_own = record_number(record, "client_cpu_s")
+    server_own = record_number(record, "server_cpu_s")
     fwd = _forwarder_s(record)
     if cpus == "split":
         return (_side(record, "server", None if server_own is None else server_own + fwd),
@@ -100,7 +97,7 @@ def others(record, cpus):
 def derive(record, cpus):
     """Every COLUMNS value of one rep from the client's record."""
     server, client = others(record, cpus)
-    window = _num(record, "elapsed_s")
+    window = record_number(record, "elapsed_s")
     share = None
     if window and (server is not None or client is not None):
         share = max(v for v in (server, client) if v is not None) / window
