@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from . import (ab, adaptive, canary, cli, flows, interference, meta, outfile, rep, results,
+from . import (ab, adaptive, canary, cli, flows, interference, meta, names, outfile, rep, results,
                runner, stale, state, sweep, topology, transports)
 from .command import TopologyError
 from .progress import Progress
@@ -165,7 +165,7 @@ class Run:
     def _run(self, stack, st):
         """Set up, measure every rep, write as it goes; each thing made is
         undone by stack. -> the exit code."""
-        sockdir = tempfile.mkdtemp(prefix=f"ipcp-{st.run_id}-")
+        sockdir = tempfile.mkdtemp(prefix=names.run_prefix(st.run_id))
         st.add_dir(sockdir)
         stack.callback(shutil.rmtree, sockdir, True)
         root_topo = topology.Topology(topology.Host())

@@ -37,7 +37,7 @@ import socket
 import subprocess
 import time
 
-from . import meta, runtimes, state, sysctl, topology
+from . import meta, names, runtimes, state, sysctl, topology
 from .runner import die_with_parent
 from .topology import TopologyError
 
@@ -58,7 +58,7 @@ PROGRAMS = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2
 
 
 def private_dir(run_id):
-    return os.path.join(state.state_dir(), f"ipcp-{run_id}-dk")
+    return os.path.join(state.state_dir(), names.make(run_id, "dk"))
 
 
 class Daemon:
@@ -365,8 +365,8 @@ def sweep_stale(is_alive):
     except OSError:
         return removed
     for entry in entries:
-        m = re.fullmatch(r"ipcp-([a-z0-9]{4})-dk", entry)
-        if not m or is_alive(m.group(1)):
+        rid = names.run_of(entry)
+        if rid is None or entry != names.make(rid, "dk") or is_alive(rid):
             continue
         kill_leftovers(os.path.join(base, entry), entry)
         topology.Host().ip(None, "netns", "del", entry, check=False)

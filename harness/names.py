@@ -37,7 +37,11 @@ SUFFIXES = frozenset([
 # (ipcp-k3x9-db-11: the server of address .11)
 _INSTANCE = re.compile(r"(.+)-\d+")
 
-_NAME = re.compile(re.escape(PREFIX) + "([%s]{%d})-(.+)" % (re.escape(ID_ALPHABET), ID_LEN))
+_ID = "[%s]{%d}" % (re.escape(ID_ALPHABET), ID_LEN)
+_NAME = re.compile(re.escape(PREFIX) + "(" + _ID + ")-(.+)")
+# a run's name at the start of a path component (its private directories,
+# its daemon's cgroup) anywhere in a text: group 1 is the run id
+IN_PATH = re.compile("/" + re.escape(PREFIX) + "(" + _ID + ")-")
 
 
 def make(run_id, suffix):

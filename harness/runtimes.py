@@ -19,7 +19,6 @@ them).
 import json
 import os
 import random
-import re
 import shlex
 import shutil
 import signal
@@ -28,6 +27,7 @@ import subprocess
 import sys
 import time
 
+from . import names
 from .topology import TopologyError
 
 ENV = {"docker": "IPCPERF_DOCKER", "dockerd": "IPCPERF_DOCKERD", "pasta": "IPCPERF_PASTA",
@@ -39,8 +39,6 @@ STOP_TIMEOUT = 3.0
 # connection takes one between the choice and the forwarder's bind
 PORT_LO, PORT_HI = 20000, 32000
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# a dead run's paths (its private directories) in a process's argv
-RUN_PATH = re.compile(r"/ipcp-([a-z0-9]{4})-")
 
 
 def program(name, package):
@@ -123,9 +121,9 @@ def free_host_ports(count, addr="127.0.0.1", tries=50):
                         f"{PORT_LO}..{PORT_HI}")
 
 
-def processes(names):
+def processes(programs):
     """[(pid, argv)] of the processes whose program (argv[0]'s base name or
-    comm) is one of names."""
+    comm) is one of programs."""
     out = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -137,7 +135,7 @@ def processes(names):
                 comm = f.read().strip()
         except OSError:
             continue
-        if argv and (os.path.basename(argv[0]) in names or comm in names):
+        if argv and (os.path.basename(argv[0]) in programs or comm in programs):
             out.append((int(entry), argv))
     return out
 
@@ -179,15 +177,15 @@ def stop_child(proc, timeout=STOP_TIMEOUT):
             proc.wait(timeout=timeout)
 
 
-def kill_of_dead_runs(names, is_dead):
-    """SIGKILL the processes called one of names whose argv names a path of
+def kill_of_dead_runs(programs, is_dead):
+    """SIGKILL the processes called one of programs whose argv names a path of
     a dead run (its private directory ipcp-<id>-...); is_dead(rid) is True
     only for a run known to be dead here (its state file is in this state
     directory), because processes are seen across mount and network
     namespaces where liveness is not. Returns ["name pid"] killed."""
     killed = []
-    for pid, argv in processes(names):
-        ids = {m.group(1) for a in argv for m in RUN_PATH.finditer(a)}
+    for pid, argv in processes(programs):
+        ids = {m.group(1) for a in argv for m in names.IN_PATH.finditer(a)}
         if ids and all(is_dead(rid) for rid in ids):
             try:
                 os.kill(pid, signal.SIGKILL)

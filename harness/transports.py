@@ -47,7 +47,6 @@ SOCKET = {"uds": "unix-stream", "uds-dgram": "unix-dgram",
           "macvlan": "tcp", "ipvlan": "tcp", "docker-bridge": "tcp",
           "docker-publish": "tcp", "docker-proxy": "tcp", "docker-host": "tcp",
           "docker-container": "tcp", "pasta": "tcp", "slirp4netns": "tcp"}
-PREFIX = names.PREFIX      # the registry is harness/names.py; kept for callers
 # socket kinds addressed by a path in the run's private directory
 PATH_SOCKETS = {"unix-stream": ".sock", "unix-dgram": ".sock", "unix-seqpacket": ".sock",
                 "pipe": "", "shm": ".sock"}
