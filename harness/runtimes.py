@@ -202,8 +202,10 @@ def sweep_stale(is_alive, recorded):
     the dead runs whose state files are here). Returns what it removed."""
     from . import docker, dockerd, rootless      # they build on this module
     removed = []
-    sweeps = (dockerd.sweep_stale, docker.sweep_stale,
-              lambda alive: rootless.sweep_stale(lambda rid: rid in recorded and not alive(rid)))
+    sweeps = [dockerd.sweep_stale, docker.sweep_stale]
+    if recorded:        # rootless's scan of every process can only match these
+        sweeps.append(lambda alive: rootless.sweep_stale(
+            lambda rid: rid in recorded and not alive(rid)))
     for sweep in sweeps:
         try:
             removed += sweep(is_alive)
