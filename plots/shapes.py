@@ -11,9 +11,10 @@ its interval supports it.
 from harness import results, stats
 from harness.results import number
 from harness.stats import MIN_CLAIM_LEVEL
-from harness.wording import (ci_text, duration_ns, fx, metric_value, rate, row_shape, sig,
-                             table)
-from rundir import measured, series_order
+from harness.wording import (ci_text, counted, duration_ns, fx, metric_value, rate, row_shape,
+                             sig, table)
+from report import ci_cell, val
+from rundir import series_order
 
 BASELINE = "lo"          # what the connection rates are held against
 # per-connection costs of the connect table: (column, header, scale to µs or a count)
@@ -27,15 +28,6 @@ def _key(p):
     return results.point_key(p)
 
 
-def _med(p, metric, scale=1.0):
-    v = number(p.get(metric + "_median"))
-    return None if v is None or not measured(p) else v * scale
-
-
-def _cell(v, digits=3):
-    return "—" if v is None else sig(v, digits)
-
-
 def _ordered(run, points):
     order = series_order([p["series"] for p in points])
     return sorted(points, key=lambda p: (run.ios.index(p["io"]), run.cpus.index(p["cpus"]),
@@ -46,20 +38,15 @@ def _connect_points(run):
     return [p for p in run.summary if p["mode"] == "connect" and _key(p).flows == "1"]
 
 
-def _rate_ci(p):
-    lo, hi = number(p.get("msgs_per_s_ci_low")), number(p.get("msgs_per_s_ci_high"))
-    return "—" if lo is None or hi is None else "%s–%s" % (sig(lo / 1e3), sig(hi / 1e3))
-
-
 def connect_table(run, points):
     header = ["transport", "io", "cpus", "size", "connections/s (k)", "95% CI (k)",
               "transaction p50", "connect() p50"] + [h for _, h, _ in COSTS]
     rows = []
     for p in _ordered(run, points):
         rows.append([p["series"], p["io"], p["cpus"], row_shape(p),
-                     _cell(_med(p, "msgs_per_s", 1e-3)), _rate_ci(p),
-                     duration_ns(_med(p, "lat_p50_ns")), duration_ns(_med(p, "connect_p50_ns"))]
-                    + [_cell(_med(p, col, scale)) for col, _, scale in COSTS])
+                     sig(val(p, "msgs_per_s", 1e-3)), ci_cell(p, "msgs_per_s", 1e-3),
+                     duration_ns(val(p, "lat_p50_ns")), duration_ns(val(p, "connect_p50_ns"))]
+                    + [sig(val(p, col, scale)) for col, _, scale in COSTS])
     return table(header, rows)
 
 
@@ -70,21 +57,21 @@ def _reps(run, p, metric):
 def _against_baseline(run, p, base):
     """One sentence: p's connection rate and CPU per connection against the
     baseline's, where the intervals support it."""
-    rate_r = stats.ratio_ci(_reps(run, base, "msgs_per_s"), _reps(run, p, "msgs_per_s")) \
-        if _reps(run, p, "msgs_per_s") and _reps(run, base, "msgs_per_s") else None
+    base_rates, rates = _reps(run, base, "msgs_per_s"), _reps(run, p, "msgs_per_s")
+    rate_r = stats.ratio_ci(base_rates, rates) if rates and base_rates else None
     if rate_r is None or rate_r.level < MIN_CLAIM_LEVEL or rate_r.low <= 1 <= rate_r.high:
         return None
     fewer = rate_r.ratio > 1            # the baseline's rate over p's
     shown = rate_r if fewer else stats.flip(rate_r)
     text = "%s makes %s× %s connections per second than %s (%s)" % (
         p["series"], fx(shown.ratio), "fewer" if fewer else "more", BASELINE, ci_text(shown))
-    cpu, cpu_base = _med(p, "cpu_ns_per_msg"), _med(base, "cpu_ns_per_msg")
-    fwd = _med(p, "forwarder_cpu_ns_per_msg") or 0
+    cpu, cpu_base = val(p, "cpu_ns_per_msg"), val(base, "cpu_ns_per_msg")
+    fwd = val(p, "forwarder_cpu_ns_per_msg") or 0
     if cpu and cpu_base:
         text += "; each connection costs %s of CPU on the two sides%s, against %s" % (
             duration_ns(cpu), " and %s in its forwarder" % duration_ns(fwd) if fwd else "",
             duration_ns(cpu_base))
-    ct = _med(p, "conntrack_per_conn")
+    ct = val(p, "conntrack_per_conn")
     if ct:
         text += ", and creates %s conntrack entr%s" % (sig(ct, 2), "y" if ct == 1 else "ies")
     return text + "."
@@ -112,8 +99,8 @@ def reply_table(run):
     chosen = [p for p in lat if (p["io"], p["cpus"], p["size"]) in asym]
     if not chosen:
         return None
-    rows = [[p["series"], p["io"], p["cpus"], row_shape(p), duration_ns(_med(p, "lat_p50_ns")),
-             duration_ns(_med(p, "lat_p99_ns")), duration_ns(_med(p, "cpu_ns_per_msg"))]
+    rows = [[p["series"], p["io"], p["cpus"], row_shape(p), duration_ns(val(p, "lat_p50_ns")),
+             duration_ns(val(p, "lat_p99_ns")), duration_ns(val(p, "cpu_ns_per_msg"))]
             for p in sorted(_ordered(run, chosen), key=lambda p: int(_key(p).resp_size_bytes))]
     return table(["transport", "io", "cpus", "request→reply", "round trip p50", "p99",
                   "CPU per round trip"], rows)
@@ -131,14 +118,13 @@ def flows_table(run, mode):
     for p in points:
         k = _key(p)
         row = (p["series"], p["io"], p["cpus"], row_shape(dict(p, flows="1")))
-        v, j = _med(p, metric), _med(p, "fairness")
+        v, j = val(p, metric), val(p, "fairness")
         text = "—" if v is None else metric_value(metric, v, mode)
         cells.setdefault(row, {})[int(k.flows)] = text + ("" if j is None else " (J %.3f)" % j)
     order = series_order([r[0] for r in cells])
     rows = [list(r) + [c.get(n, "") for n in counts]
             for r, c in sorted(cells.items(), key=lambda rc: (order.index(rc[0][0]), rc[0][1:]))]
-    return table(["transport", "io", "cpus", "size"] + ["%d flow%s" % (n, "s" * (n > 1))
-                                                         for n in counts], rows)
+    return table(["transport", "io", "cpus", "size"] + [counted(n, "flow") for n in counts], rows)
 
 
 def shapes_section(run):

@@ -8,15 +8,15 @@ reads their reps and writes the section.
 import why
 from comparisons import mtu_variants
 from rundir import measured, series_order
+from twins import TWINS
 
 # The headline comparisons of "Why", first against second, where both are in the run.
 WHY_PAIRS = (("uds", "lo"), ("veth", "lo"), ("bridge", "veth"), ("nat", "veth"),
              ("vxlan", "veth"), ("macvlan", "bridge"), ("ipvlan", "bridge"),
              ("netns-lo", "lo")) + (
     # the container runtimes: each real path against the one this suite
-    # rebuilds (plots/twins.py), then the forwarders against what they skip
-    ("docker-container", "netns-lo"), ("docker-bridge", "bridge"),
-    ("docker-publish", "nat"), ("docker-host", "lo"),
+    # rebuilds, then the forwarders against what they skip
+    tuple((real, model) for model, real in TWINS)) + (
     ("docker-proxy", "docker-publish"), ("pasta", "lo"), ("slirp4netns", "pasta"))
 
 
