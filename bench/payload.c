@@ -98,17 +98,15 @@ void payload_check_seq(struct payload *pl, const uint8_t *data, size_t n, uint64
 
 void payload_check_lossy(struct payload *pl, const uint8_t *data, size_t n)
 {
-	uint64_t seq = 0;
+	uint64_t seq;
 
 	if (!pl->verify || n < 8)
 		return;
-	for (size_t i = 0; i < 8; i++)
-		seq |= (uint64_t)data[i] << (8 * i);
+	seq = payload_seq(data, 8);
 	if (seq < pl->next_seq) {
 		pl->errors += n;            /* duplicated or reordered */
 		return;
 	}
-	for (size_t i = 8; i < n; i++)
-		pl->errors += data[i] != payload_byte(seq, i);
+	payload_check_seq(pl, data, n, seq);  /* the first 8 bytes are seq's: they match */
 	pl->next_seq = seq + 1;
 }
