@@ -304,6 +304,12 @@ static long ksoftirqd_pid(int cpu)
 	return cached_pid;
 }
 
+void counters_prepare(int cpu)
+{
+	if (cpu >= 0)
+		ksoftirqd_pid(cpu);
+}
+
 /* The pinned CPU's busy time and idle entries, and the run time of its ksoftirqd. */
 static void read_cpu_time(struct counters *c, int cpu, const char *stat, long hz)
 {

@@ -50,6 +50,9 @@ struct counters {
 void counters_open(void);
 /* In a child after fork: the inherited counters count the parent; open its own. */
 void counters_reopen(void);
+/* Look up once what counters_read needs of cpu (its ksoftirqd's PID, a
+ * scan of /proc), before the warm-up, so that no mark pays for it. */
+void counters_prepare(int cpu);
 /* Read every counter now; cpu is the pinned CPU or -1. */
 void counters_read(struct counters *c, int cpu);
 /* The parsers behind counters_read, on the text of the /proc files. */

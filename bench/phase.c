@@ -92,6 +92,7 @@ int phase_start(struct phase_clock *pc, double warmup_s, double duration_s, int 
 
 	memset(pc, 0, sizeof(*pc));
 	pc->cpu = cpu;
+	counters_prepare(cpu);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = SA_RESTART;
