@@ -38,7 +38,7 @@ import subprocess
 import time
 
 from . import meta, names, runtimes, state, sysctl, topology
-from .runner import die_with_parent
+from .runner import die_with_parent, stop_process
 from .topology import TopologyError
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
@@ -295,7 +295,7 @@ def _adopt_sysctls(ctx, daemon, before):
 def stop_private(ctx, daemon):
     """SIGTERM dockerd (it stops its containers and containerd), SIGKILL
     after STOP_TIMEOUT; then whatever outlived it; then the host sysctls."""
-    runtimes.stop_child(daemon.proc, STOP_TIMEOUT)
+    stop_process(daemon.proc, STOP_TIMEOUT)
     ctx.state.remove_pid(daemon.proc.pid)
     kill_leftovers(private_dir(ctx.run_id), ctx.name("dk"))
     for name in daemon.sysctls_changed:

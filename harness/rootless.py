@@ -32,7 +32,7 @@ import socket
 import subprocess
 
 from . import runtimes, topology, transports
-from .runner import die_with_parent
+from .runner import die_with_parent, stop_process
 from .topology import TopologyError
 
 PASTA_NET = ("198.18.18.2", "24", "198.18.18.1")
@@ -168,7 +168,7 @@ def _start_slirp(ctx, prog, pid):
         os.close(w)
     ctx.state.add_pid(proc.pid)
     ctx.root.defer(ctx.state.remove_pid, proc.pid)
-    ctx.root.defer(runtimes.stop_child, proc)
+    ctx.root.defer(stop_process, proc)
     try:
         _slirp_ready(proc, r)
     finally:

@@ -64,6 +64,17 @@ def _tail(path, limit=4096):
     return lines[-1] if lines else ""
 
 
+def stop_process(proc, timeout=STOP_TIMEOUT):
+    """SIGTERM a child, SIGKILL after timeout; reaped either way."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+
+
 class Server:
     """One `ipcperf server` serving tests one after another until stopped."""
 
@@ -154,13 +165,7 @@ class Server:
         p = self.proc
         if p is None:
             return
-        if p.poll() is None:
-            try:
-                p.terminate()
-                p.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=STOP_TIMEOUT)
+        stop_process(p)
         if self.on_stop:
             self.on_stop(p.pid)
         self.proc = None

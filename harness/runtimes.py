@@ -166,17 +166,6 @@ def stop_pid(pid, timeout=STOP_TIMEOUT):
             return
 
 
-def stop_child(proc, timeout=STOP_TIMEOUT):
-    """SIGTERM a child, SIGKILL after timeout; reaped either way."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=timeout)
-
-
 def kill_of_dead_runs(programs, is_dead):
     """SIGKILL the processes called one of programs whose argv names a path of
     a dead run (its private directory ipcp-<id>-...); is_dead(rid) is True
