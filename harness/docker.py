@@ -35,6 +35,7 @@ import os
 import tarfile
 
 from . import dockerd, names, runtimes, topology, transports
+from .command import one_line
 from .topology import TopologyError
 
 IMAGE_PROGRAM = "/ipcperf"
@@ -99,9 +100,8 @@ def static_binary(ctx):
             p = topology.run(["make", "-C", repo, "-s", "bench/ipcperf-static"],
                              timeout=BUILD_TIMEOUT, check=False)
         if p.returncode != 0:
-            lines = [l for l in (p.stderr + p.stdout).splitlines() if l.strip()]
-            raise TopologyError(f"cannot build {static} for the container image: "
-                                f"{lines[-1].strip() if lines else 'make failed'}")
+            why = one_line(p.stderr + "\n" + p.stdout) or "make failed"
+            raise TopologyError(f"cannot build {static} for the container image: {why}")
     if not os.access(static, os.X_OK):
         raise TopologyError(f"{static} is missing (make static builds it; "
                             "IPCPERF_STATIC_BIN names another)")

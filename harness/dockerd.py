@@ -39,6 +39,7 @@ import time
 
 from . import meta, names, runtimes, state, sysctl, topology
 from .runner import die_with_parent, stop_process
+from .command import one_line
 from .topology import TopologyError
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
@@ -162,8 +163,7 @@ def _answers(cli, host):
         return f"cannot run {cli}: {e.strerror}"
     if p.returncode == 0 and p.stdout.strip():
         return None
-    lines = [l.strip() for l in p.stderr.splitlines() if l.strip()]
-    return lines[-1] if lines else f"exit {p.returncode}"
+    return one_line(p.stderr) or f"exit {p.returncode}"
 
 
 def connect(ctx, cli):
