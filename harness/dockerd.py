@@ -38,8 +38,8 @@ import subprocess
 import time
 
 from . import meta, names, runtimes, state, sysctl, topology
-from .runner import die_with_parent, stop_process
 from .command import one_line
+from .runner import die_with_parent, stop_process
 from .topology import TopologyError
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
