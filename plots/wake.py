@@ -18,7 +18,7 @@ from harness.stats import MIN_CLAIM_LEVEL, flip
 from harness.wording import (ci_text, count, duration_ns, fx, level_pct, pct, share_text,
                              size_label, table)
 from comparisons import speedup
-from rundir import IO_PREF, measured, series_order
+from rundir import IO_PREF, measured, plain, series_order
 from titles import CPUS_WORDS
 
 WAKE_MODES = ("epoll", "busy")          # the modes that make a run's section
@@ -30,12 +30,14 @@ Cell = namedtuple("Cell", "io cpus")
 
 
 class Points:
-    """The run's summary rows by (series, io, cpus, mode, size), all slices."""
+    """The run's summary rows by (series, io, cpus, mode, size), all slices,
+    of the plain shape (rundir.plain: one flow, a reply as large as the
+    request), which that key tells apart."""
 
     def __init__(self, run):
         self.run = run
         self.by = {}
-        for p in run.summary:
+        for p in filter(plain, run.summary):
             self.by.setdefault((p["series"], p["io"], p["cpus"], p["mode"], p["size"]), p)
 
     def get(self, series, io, cpus, mode, size):

@@ -175,3 +175,17 @@ class NoSection(unittest.TestCase):
     def test_twins_are_not_a_wake_run(self):
         run = rundir.Run(os.path.join(FIXTURES, "run-twins"))
         self.assertIsNone(wake.wake_section(run))
+
+
+class OtherShapes(unittest.TestCase):
+    """A run that also has points of several flows or larger replies: the
+    section's table is of the plain points, whichever came first."""
+
+    def test_a_point_of_two_flows_is_not_taken_for_the_plain_one(self):
+        def point(flows, resp):
+            return {"series": "uds", "io": "busy", "cpus": "split", "mode": "latency",
+                    "size": 100, "size_bytes": "100", "resp_size_bytes": str(resp),
+                    "flows": str(flows), "status": "ok", "reps_ok": "3"}
+        plain_one = point(1, 100)
+        run = type("Run", (), {"summary": [point(2, 100), point(1, 65536), plain_one]})()
+        self.assertIs(wake.Points(run).get("uds", "busy", "split", "latency", 100), plain_one)
