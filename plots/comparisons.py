@@ -10,7 +10,6 @@ the first, and each other MTU of a transport against its main one.
 from collections import OrderedDict
 
 from harness import results, stats
-from harness.results import number
 from rundir import by_series, measured, series_order
 from titles import CPUS_WORDS
 
@@ -25,9 +24,7 @@ METRIC = {mode: (m, m in results.HIGHER_IS_BETTER, METRIC_WORDS[m])
 def speedup(run, a, b, mode):
     """Speed-up of point a over point b from their ok reps (>1: a is faster)."""
     metric, higher_better, _ = METRIC[mode]
-    va = [number(r.get(metric)) for r in run.ok_reps(a)]
-    vb = [number(r.get(metric)) for r in run.ok_reps(b)]
-    va, vb = [x for x in va if x], [x for x in vb if x]
+    va, vb = run.values(a, metric), run.values(b, metric)
     if not va or not vb:
         return None
     return stats.ratio_ci(va, vb) if higher_better else stats.ratio_ci(vb, va)

@@ -6,6 +6,7 @@ the ok reps of results.csv by point, and meta.json; the series order
     run = Run("results/R")
     run.points("latency")           # summary rows of the main io and cpus
     run.ok_reps(point)              # its ok results.csv rows
+    run.values(point, metric)       # a metric over them, as numbers
     series_order(["veth", "lo"])    # ['lo', 'veth']: transports.NAMES's order
 
 Files are read with harness/results.py's reader; InputError is one line.
@@ -126,6 +127,11 @@ class Run:
 
     def ok_reps(self, point):
         return self.reps.get(self.key(point), [])
+
+    def values(self, point, metric):
+        """metric over a point's ok reps, as numbers; empty cells and zeros
+        (no rate or time is 0) left out."""
+        return [v for v in (number(r.get(metric)) for r in self.ok_reps(point)) if v]
 
     def modes(self):
         return [m for m in ("throughput", "latency") if any(r["mode"] == m for r in self.summary)]

@@ -9,7 +9,6 @@ its interval supports it.
     md = shapes_section(run)      # None when the run has none of these points
 """
 from harness import results, stats
-from harness.results import number
 from harness.stats import MIN_CLAIM_LEVEL
 from harness.wording import (ci_text, counted, duration_ns, fx, metric_value, rate, row_shape,
                              sig, table)
@@ -50,14 +49,10 @@ def connect_table(run, points):
     return table(header, rows)
 
 
-def _reps(run, p, metric):
-    return [v for v in (number(r.get(metric)) for r in run.ok_reps(p)) if v]
-
-
 def _against_baseline(run, p, base):
     """One sentence: p's connection rate and CPU per connection against the
     baseline's, where the intervals support it."""
-    base_rates, rates = _reps(run, base, "msgs_per_s"), _reps(run, p, "msgs_per_s")
+    base_rates, rates = run.values(base, "msgs_per_s"), run.values(p, "msgs_per_s")
     rate_r = stats.ratio_ci(base_rates, rates) if rates and base_rates else None
     if rate_r is None or rate_r.level < MIN_CLAIM_LEVEL or rate_r.low <= 1 <= rate_r.high:
         return None

@@ -15,7 +15,7 @@ from harness import results, stats
 from harness.results import number
 from harness.stats import MIN_CLAIM_LEVEL, flip
 from harness.wording import ci_text, level_pct, metric_value, size_label, table
-from findings import EQUIV_MARGINS
+from findings import EQUIV_MARGINS, judge
 from rundir import by_series, measured
 from titles import CPUS_WORDS
 
@@ -34,9 +34,7 @@ Cell = namedtuple("Cell", "mode size model real ratio speed margin")
 
 def cell(run, mode, size, model, real):
     metric = results.PRIMARY[mode]
-    va, vb = ([x for x in (number(r.get(metric)) for r in run.ok_reps(p)) if x]
-              for p in (real, model))
-    r = stats.ratio_ci(va, vb)
+    r = stats.ratio_ci(run.values(real, metric), run.values(model, metric))
     if r is None:
         return None
     speed = r if metric in results.HIGHER_IS_BETTER else flip(r)
@@ -66,7 +64,7 @@ def verdict(c):
     if not judged(c):
         return "too few reps"
     within = "within ±%g%%" % (c.margin * 100) if c.margin else ""
-    way = "real faster" if c.speed.low > 1 else "real slower" if c.speed.high < 1 else ""
+    way = {"faster": "real faster", "slower": "real slower"}.get(judge(c.speed), "")
     return ", ".join(w for w in (way, within) if w) or "not resolved"
 
 

@@ -45,9 +45,6 @@ class Points:
         p = self.by.get((series, io, cpus, mode, size))
         return p if p is not None and measured(p) else None
 
-    def values(self, point, metric):
-        return [v for v in (number(r.get(metric)) for r in self.run.ok_reps(point)) if v]
-
     def switches(self, point):
         """Median voluntary context switches per message of a point's reps."""
         xs = [v for v in map(results.vcsw_per_msg, self.run.ok_reps(point)) if v is not None]
@@ -76,8 +73,8 @@ def shares(pts):
                 sync = pts.get(s, "sync", cpus, "latency", size)
                 busy = pts.get(s, "busy", cpus, "latency", size)
                 if sync and busy:
-                    sh = stats.reduction_ci(pts.values(sync, "lat_p50_ns"),
-                                            pts.values(busy, "lat_p50_ns"))
+                    sh = stats.reduction_ci(pts.run.values(sync, "lat_p50_ns"),
+                                            pts.run.values(busy, "lat_p50_ns"))
                     if sh:
                         out.append(Share(s, cpus, size, sync, busy, sh))
     return out
@@ -151,8 +148,8 @@ def floor_sentences(pts):
             others = []
             for s in series_order({k[0] for k in pts.by} - {FLOOR[0]}):
                 p = pts.get(s, "busy", cpus, "latency", size)
-                r = p and stats.ratio_ci(pts.values(p, "lat_p50_ns"),
-                                         pts.values(floor, "lat_p50_ns"))
+                r = p and stats.ratio_ci(pts.run.values(p, "lat_p50_ns"),
+                                         pts.run.values(floor, "lat_p50_ns"))
                 if r:
                     others.append("%s %s× (%s)" % (s, fx(r.ratio), ci_text(r)))
             text = "%s, %s: %s per round trip (p50)" % (
