@@ -221,14 +221,14 @@ int io_set_nonblock(struct io_ctx *io, int on)
 	return ret;
 }
 
-ssize_t io_send_all(int fd, const void *buf, size_t len, int dgram)
+ssize_t io_send_all(int fd, const void *buf, size_t len)
 {
 	size_t off = 0;
 	ssize_t n;
 	int err;
 
 	do {
-		n = dgram ? send(fd, buf, len, 0) : write(fd, (const char *)buf + off, len - off);
+		n = write(fd, (const char *)buf + off, len - off);
 		if (n < 0) {
 			err = io_errno();
 			if (err)

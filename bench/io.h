@@ -154,11 +154,11 @@ int io_set_nonblock(struct io_ctx *io, int on);
 uint64_t io_deadline(const struct io_ctx *io);
 
 /*
- * Write all of buf with plain blocking calls (looping on short writes; a
- * datagram goes out whole in one send): the control messages. Returns
- * len, or -errno / -ETIMEDOUT.
+ * Write all of buf with plain blocking calls (looping on short writes; on
+ * a connected datagram socket one write is one datagram, whole): the
+ * control messages. Returns len, or -errno / -ETIMEDOUT.
  */
-ssize_t io_send_all(int fd, const void *buf, size_t len, int dgram);
+ssize_t io_send_all(int fd, const void *buf, size_t len);
 
 /*
  * Shared by io units for a failed call: EINTR means retry (return 0)

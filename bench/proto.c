@@ -15,7 +15,7 @@
 
 int proto_send(int fd, const void *msg, size_t len)
 {
-	ssize_t n = io_send_all(fd, msg, len, 0);
+	ssize_t n = io_send_all(fd, msg, len);
 
 	return n < 0 ? (int)n : 0;
 }
