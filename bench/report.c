@@ -107,10 +107,7 @@ static void put_settings(struct out *o, const struct record *r)
 	put_str(o, "io", c->io);
 	put_str(o, "mode", c->mode_name);
 	put_u64(o, "size_bytes", c->size);
-	if (r->resp_size)
-		put_u64(o, "resp_size_bytes", r->resp_size);
-	else
-		put_none(o, "resp_size_bytes");
+	put_measured_u64(o, "resp_size_bytes", r->resp_size, r->resp_size != 0);
 	put_u64(o, "recv_size_bytes", r->recv_size);
 	put_u64(o, "flows", c->flows);
 	put_dbl(o, "duration_s", c->duration_s);
