@@ -64,9 +64,7 @@ static int next_conn(const struct bench_cfg *base, const struct sock_ops *sock, 
 	size_t got = 0;
 	int ret;
 
-	do      /* EAGAIN: a connect test's children bounded accept on lfd */
-		c->fd = sock->accept(base, lfd, &c->hello, sizeof(c->hello), &got, &c->wfd);
-	while (c->fd == -EAGAIN);
+	c->fd = sock->accept(base, lfd, &c->hello, sizeof(c->hello), &got, &c->wfd);
 	if (c->fd < 0)
 		return c->fd;
 	ret = sock->flags & SOCK_F_NOTSOCK ? watchdog_start(base->timeout_s)
@@ -194,7 +192,6 @@ static int serve_connect(const struct bench_cfg *base, const struct sock_ops *so
 		if (code != EXIT_OK && ret == EXIT_OK)
 			ret = code;
 	}
-	sock_set_timeouts(lfd, 0);            /* the children's bound on accept */
 	return ret;
 }
 
@@ -202,6 +199,7 @@ static int serve_connect(const struct bench_cfg *base, const struct sock_ops *so
 static int serve_next(const struct bench_cfg *base, const struct sock_ops *sock, int lfd)
 {
 	struct test_conn conn;
+	bool many;
 	pid_t pid;
 	int ret;
 
@@ -212,10 +210,14 @@ static int serve_next(const struct bench_cfg *base, const struct sock_ops *sock,
 		warnx_(-ret, "no valid test header from the client");
 		return EXIT_FAIL;
 	}
-	if (!sock_serves_many(sock) || conn.hello.flows <= 1)
-		return server_test(base, sock, lfd, &conn, false);
-	if (is_connect(&conn.hello))
-		return serve_connect(base, sock, lfd, &conn);
+	many = sock_serves_many(sock) && conn.hello.flows > 1;
+	if (!many || is_connect(&conn.hello)) {
+		ret = many ? serve_connect(base, sock, lfd, &conn)
+			   : server_test(base, sock, lfd, &conn, false);
+		if (is_connect(&conn.hello))    /* it bounded accept on lfd by --timeout */
+			sock_set_timeouts(lfd, 0);
+		return ret;
+	}
 	pid = fork_test(base, sock, lfd, &conn, false);
 	if (pid < 0) {
 		server_refuse(conn.wfd, EXIT_FAIL, "fork a process for the test");

@@ -118,6 +118,28 @@ class ConnectModeTest(Counted, unittest.TestCase):
 
 
 @unittest.skipIf(skip_reason(), skip_reason())
+def voluntary_switches(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("voluntary_ctxt_switches"))
+
+
+@unittest.skipIf(skip_reason(), skip_reason())
+class IdleServerTest(unittest.TestCase):
+    def test_the_bound_on_accept_ends_with_the_connect_test(self):
+        """A connect test bounds accept on the listening socket by --timeout;
+        after it the idle server sleeps in accept, not waking every --timeout."""
+        for flows in ("1", "2"):
+            with self.subTest(flows=flows), Server("unix-stream", "--timeout", "0.1") as srv:
+                args = srv.args + ["--mode", "connect", "--size", "100", *SHORT]
+                procs = [subprocess.Popen([str(BIN), "client", *args, "--flows", flows],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         for _ in range(int(flows))]
+                self.assertEqual([p.wait(timeout=30) for p in procs], [0] * len(procs))
+                before = voluntary_switches(srv.proc.pid)
+                time.sleep(0.6)             # six --timeouts
+                self.assertLessEqual(voluntary_switches(srv.proc.pid) - before, 1)
+
+
 class ReplySizeTest(Counted, unittest.TestCase):
     """--resp-size: 100 B requests, 64 KiB replies, every byte checked both ways."""
 
