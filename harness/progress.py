@@ -129,8 +129,9 @@ class Progress:
                 f"{row['reps_ok']}/{row['reps']} {fmt_primary(row):>13}")
         if cv is not None:
             text += f"  cv {cv * 100:.1f}%"
-        if number(row.get("precision_pct")) is not None:
-            text += f"  +-{float(row['precision_pct']):.1f}%"
+        reached = number(row.get("precision_pct"))
+        if reached is not None:
+            text += f"  +-{reached:.1f}%"
         if noisy:
             text += f"  NOISY ({NOISY_TEXT})"
         if interfered:
