@@ -143,15 +143,24 @@ class TestSysctlArm(KnobCase):
         self.assertEqual(knob(), self.orig)
 
     def start_until_b(self):
-        """A long run, returned once a B rep holds the knob."""
+        """A long run, returned while a B rep holds the knob. The check of
+        --ab sets the value for a moment before the run starts, so a B rep is
+        the value still held 0.1 s later; each rep lasts 1 s, so a signal
+        sent at once lands inside it."""
         out = self.out()
-        proc = util.start(["--transport", "uds", "--mode", "throughput", "--reps", "200",
-                           "--ab", f"sysctl:{KNOB}={self.b_value}", "--out", out] + FAST)
+        proc = util.start(["--transport", "uds", "--mode", "throughput", "--reps", "20",
+                           "--size", "100", "--duration", "1", "--warmup", "0.01",
+                           "--no-plots", "--ab", f"sysctl:{KNOB}={self.b_value}",
+                           "--out", out])
         deadline = time.monotonic() + 60
-        while knob() != self.b_value and proc.poll() is None and time.monotonic() < deadline:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if knob() == self.b_value:
+                time.sleep(0.1)
+                if knob() == self.b_value:
+                    return proc, out
             time.sleep(0.005)
-        self.assertEqual(knob(), self.b_value, "no B rep seen")
-        return proc, out
+        err = util.signal_and_wait(proc, signal.SIGKILL)
+        self.fail(f"no B rep seen (exit {proc.returncode}): {err}")
 
     def test_put_back_after_sigint(self):
         proc, _ = self.start_until_b()
