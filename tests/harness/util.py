@@ -40,10 +40,11 @@ def start(args, **kw):
                             stdin=subprocess.DEVNULL, **kw)
 
 
-def run_together(args, outs, timeout=120):
-    """Start one harness per --out at once, wait for all; returns
-    [(returncode, stderr)], killing any still running on the way out."""
-    procs = [start(args + ["--out", out]) for out in outs]
+def run_together(args, outs, timeout=120, launch=None):
+    """Start one harness per --out at once (with launch: start, or a World's
+    start_harness), wait for all; returns [(returncode, stderr)], killing any
+    still running on the way out."""
+    procs = [(launch or start)(args + ["--out", out]) for out in outs]
     try:
         errs = [p.communicate(timeout=timeout)[1] for p in procs]
         return [(p.returncode, err) for p, err in zip(procs, errs)]
@@ -168,6 +169,10 @@ class TempDirCase(unittest.TestCase):
         return os.path.join(self.tmp, name)
 
 
+# a global address for a World: inside 198.18.0.0/15, and used by no path
+WORLD_ADDRESS = "198.19.255.1"
+
+
 def pretend_dead(st):
     """Make a state.RunState of this process look like a run killed with
     -9: its name freed, its state file naming an owner that no longer runs."""
@@ -181,14 +186,22 @@ class World:
     namespace with a fresh tmpfs over /run (its own /run/ipcperf and
     /run/netns) and lo up, held open by a helper until close(). Commands
     enter it through prefix(). Nothing made there can touch, or be touched
-    by, the other runs on this machine, and it all goes with the world."""
+    by, the other runs on this machine, and it all goes with the world: its
+    sysctls of the network namespace (ip_forward, tcp_autocorking) and its
+    nftables tables included. global_address: the world's lo also holds
+    WORLD_ADDRESS, for the paths that publish on the host's address (nat,
+    hostip)."""
 
     SCRIPT = ("mount -t tmpfs ipcperf-test /run && mkdir /run/ipcperf && ip link set lo up "
-              "&& echo ready && exec cat >/dev/null")
+              "&& {address}echo ready && exec cat >/dev/null")
+
+    def __init__(self, global_address=False):
+        self.global_address = global_address
 
     def __enter__(self):
+        add = f"ip addr add {WORLD_ADDRESS}/32 dev lo && " if self.global_address else ""
         self.proc = subprocess.Popen(["unshare", "--mount", "--net", "--propagation",
-                                      "private", "sh", "-c", self.SCRIPT],
+                                      "private", "sh", "-c", self.SCRIPT.format(address=add)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         if self.proc.stdout.readline().strip() != "ready":
             self.close()
@@ -205,15 +218,41 @@ class World:
                   'mount -t tmpfs ipcperf-state /run/ipcperf && exec "$@"', "sh"]
         return p
 
-    def run(self, argv, timeout=120, private_state=False):
+    def run(self, argv, timeout=120, private_state=False, environ=None):
         return subprocess.run(self.prefix(private_state) + list(argv), capture_output=True,
-                              text=True, timeout=timeout, env=env(),
+                              text=True, timeout=timeout, env=environ or env(),
                               stdin=subprocess.DEVNULL)
 
-    def start(self, argv, private_state=False):
+    def start(self, argv, private_state=False, environ=None):
         return subprocess.Popen(self.prefix(private_state) + list(argv),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env(), stdin=subprocess.DEVNULL)
+                                env=environ or env(), stdin=subprocess.DEVNULL)
+
+    def harness(self, args, timeout=120, environ=None):
+        """./run.sh with args in the world, as harness() on the host."""
+        return self.run([RUN_SH] + list(args), timeout=timeout, environ=environ)
+
+    def start_harness(self, args, environ=None):
+        """./run.sh with args started in the world, as start() on the host."""
+        return self.start([RUN_SH] + list(args), environ=environ)
+
+    def sysctl(self, name):
+        """A sysctl's value as the world's network namespace sees it."""
+        path = "/proc/sys/" + name.replace(".", "/")
+        return self.run(["cat", path], timeout=10).stdout.strip()
+
+    def state_file(self, rid):
+        """The world's /run/ipcperf/<rid>.json, read through its helper's root."""
+        return f"/proc/{self.proc.pid}/root/run/ipcperf/{rid}.json"
+
+    def leftovers(self, rid):
+        """Namespaces and links of the world named ipcp-<rid>-."""
+        return named(f"ipcp-{rid}-", self.prefix())
+
+    def nft_tables(self, prefix):
+        """The world's nftables tables whose names start with prefix."""
+        out = self.run(["nft", "list", "tables"], timeout=10).stdout.split()
+        return [w for w in out if w.startswith(prefix)]
 
     def names(self):
         """Network namespaces and links of the world named ipcp-..."""
