@@ -2,7 +2,9 @@
 B's sysctl set for B's reps only and put back after a normal end, an error,
 SIGINT and a kill -9 followed by the next run; every bad input of --ab,
 --precision and --budget; interference on a hogged core; the canary. The
-sysctl is net.ipv4.tcp_autocorking (harmless), always put back. Timings are
+sysctl is net.ipv4.tcp_autocorking (harmless), a knob of each network
+namespace: the runs that set it do so in a world of their own (util.World),
+and the bad-input checks, on the machine, leave it as it was. Timings are
 never asserted."""
 
 import csv
@@ -23,43 +25,22 @@ FAST = ["--no-plots", "--duration", "0.05", "--warmup", "0.01", "--size", "100"]
 KNOB = "net.ipv4.tcp_autocorking"
 
 
-def knob():
-    return sysctl.read(KNOB)
-
-
 class KnobCase(util.TempDirCase):
-    """Puts the knob back whatever a test did to it."""
+    """The knob's value before the test (orig) and another for B (b_value);
+    the knob is put back whatever a test did to it."""
 
     def setUp(self):
         super().setUp()
-        self.orig = knob()
+        self.orig = self.knob()
         self.b_value = "0" if self.orig != "0" else "1"
-        self.addCleanup(self._put_back)
+        self.addCleanup(self.put_back)
 
-    def _put_back(self):
-        if knob() != self.orig:
+    def knob(self):
+        return sysctl.read(KNOB)
+
+    def put_back(self):
+        if self.knob() != self.orig:
             sysctl.write(KNOB, self.orig)
-
-    def wrapper(self, fail_client=False):
-        """A stand-in for bench/ipcperf that logs, for each client it runs,
-        the client's mode and the knob's value, then runs the real one (or
-        fails, fail_client)."""
-        log = os.path.join(self.tmp, "clients.log")
-        path = os.path.join(self.tmp, "ipcperf")
-        with open(path, "w") as f:
-            f.write(f"""#!/bin/sh
-if [ "$1" = client ]; then
-    mode=; prev=
-    for a in "$@"; do [ "$prev" = --mode ] && mode=$a; prev=$a; done
-    echo "$mode $(cat /proc/sys/net/ipv4/tcp_autocorking)" >> {log}
-    {"exit 1" if fail_client else ""}
-fi
-exec {util.BINARY} "$@"
-""")
-        os.chmod(path, 0o755)
-        env = util.env()
-        env["IPCPERF_BIN"] = path
-        return env, log
 
 
 @needs_binary
@@ -108,15 +89,49 @@ class TestAbba(util.TempDirCase):
 @needs_binary
 @needs_root
 class TestSysctlArm(KnobCase):
+    """Each test in a world of its own (util.World): the knob belongs to
+    its network namespace, so what a test reads is its own run's doing and
+    nothing it does reaches the machine's value."""
+
     ARGS = ["--transport", "uds", "--mode", "throughput", "--reps", "4"] + FAST
+
+    def setUp(self):
+        self.world = util.World().__enter__()
+        self.addCleanup(self.world.close)
+        super().setUp()
+
+    def knob(self):
+        return self.world.sysctl(KNOB)
+
+    def put_back(self):
+        pass                    # the world's knob goes with the world
+
+    def wrapper(self, fail_client=False):
+        """A stand-in for bench/ipcperf that logs, for each client it runs,
+        the client's mode and the knob's value, then runs the real one (or
+        fails, fail_client)."""
+        log = os.path.join(self.tmp, "clients.log")
+        path = os.path.join(self.tmp, "ipcperf")
+        with open(path, "w") as f:
+            f.write(f"""#!/bin/sh
+if [ "$1" = client ]; then
+    mode=; prev=
+    for a in "$@"; do [ "$prev" = --mode ] && mode=$a; prev=$a; done
+    echo "$mode $(cat /proc/sys/net/ipv4/tcp_autocorking)" >> {log}
+    {"exit 1" if fail_client else ""}
+fi
+exec {util.BINARY} "$@"
+""")
+        os.chmod(path, 0o755)
+        env = util.env()
+        env["IPCPERF_BIN"] = path
+        return env, log
 
     def test_set_for_b_only_and_put_back_at_the_end(self):
         env, log = self.wrapper()
         out = self.out()
-        p = subprocess.run([util.RUN_SH] + self.ARGS + ["--ab", f"sysctl:{KNOB}={self.b_value}",
-                                                        "--out", out],
-                           capture_output=True, text=True, timeout=120, env=env,
-                           stdin=subprocess.DEVNULL)
+        p = self.world.harness(self.ARGS + ["--ab", f"sysctl:{KNOB}={self.b_value}",
+                                            "--out", out], environ=env)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(log) as f:
             seen = [line.split() for line in f.read().splitlines()]
@@ -126,21 +141,19 @@ class TestSysctlArm(KnobCase):
         self.assertEqual(reps, [a, b, b, a, a, b, b, a])
         self.assertTrue(all(v == a for mode, v in seen if mode == "latency"))
         self.assertEqual([r["arm"] for r in rows(out)], list("ABBAABBA"))
-        self.assertEqual(knob(), self.orig)
+        self.assertEqual(self.knob(), self.orig)
         with open(os.path.join(out, "meta.json")) as f:
             self.assertEqual(json.load(f)["settings"]["ab"]["b"], {KNOB: self.b_value})
 
     def test_put_back_after_an_error(self):
         env, log = self.wrapper(fail_client=True)
-        p = subprocess.run([util.RUN_SH] + self.ARGS + ["--ab", f"sysctl:{KNOB}={self.b_value}",
-                                                        "--out", self.out()],
-                           capture_output=True, text=True, timeout=120, env=env,
-                           stdin=subprocess.DEVNULL)
+        p = self.world.harness(self.ARGS + ["--ab", f"sysctl:{KNOB}={self.b_value}",
+                                            "--out", self.out()], environ=env)
         self.assertEqual(p.returncode, 1, p.stderr)
         with open(log) as f:
             self.assertIn(f"throughput {self.b_value}", f.read())   # B's reps ran with it
         self.assertTrue(all(r["status"] == "error" for r in rows(self.out())))
-        self.assertEqual(knob(), self.orig)
+        self.assertEqual(self.knob(), self.orig)
 
     def start_until_b(self):
         """A long run, returned while a B rep holds the knob. The check of
@@ -148,15 +161,16 @@ class TestSysctlArm(KnobCase):
         the value still held 0.1 s later; each rep lasts 1 s, so a signal
         sent at once lands inside it."""
         out = self.out()
-        proc = util.start(["--transport", "uds", "--mode", "throughput", "--reps", "20",
-                           "--size", "100", "--duration", "1", "--warmup", "0.01",
-                           "--no-plots", "--ab", f"sysctl:{KNOB}={self.b_value}",
-                           "--out", out])
+        proc = self.world.start_harness(["--transport", "uds", "--mode", "throughput",
+                                         "--reps", "20", "--size", "100", "--duration", "1",
+                                         "--warmup", "0.01", "--no-plots",
+                                         "--ab", f"sysctl:{KNOB}={self.b_value}",
+                                         "--out", out])
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
-            if knob() == self.b_value:
+            if self.knob() == self.b_value:
                 time.sleep(0.1)
-                if knob() == self.b_value:
+                if self.knob() == self.b_value:
                     return proc, out
             time.sleep(0.005)
         err = util.signal_and_wait(proc, signal.SIGKILL)
@@ -167,18 +181,18 @@ class TestSysctlArm(KnobCase):
         err = util.signal_and_wait(proc, signal.SIGINT)
         self.assertEqual(proc.returncode, 130, err)
         self.assertNotIn("Traceback", err)
-        self.assertEqual(knob(), self.orig)
+        self.assertEqual(self.knob(), self.orig)
 
     def test_put_back_by_the_next_run_after_kill_9(self):
         proc, _ = self.start_until_b()
         util.signal_and_wait(proc, signal.SIGKILL)
         self.assertEqual(proc.returncode, -signal.SIGKILL)
-        self.assertEqual(knob(), self.b_value)              # nobody put it back yet
-        p = harness(["--transport", "uds", "--mode", "latency", "--reps", "1",
-                     "--out", self.out("next")] + FAST)
+        self.assertEqual(self.knob(), self.b_value)         # nobody put it back yet
+        p = self.world.harness(["--transport", "uds", "--mode", "latency", "--reps", "1",
+                                "--out", self.out("next")] + FAST)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(f"restored sysctls a dead run changed: {KNOB}={self.orig}", p.stderr)
-        self.assertEqual(knob(), self.orig)
+        self.assertEqual(self.knob(), self.orig)
 
 
 @needs_binary
@@ -191,7 +205,7 @@ class TestBadInput(KnobCase):
         self.assertIn(message, lines[0])
         self.assertNotIn("Traceback", p.stderr)
         self.assertFalse(os.path.exists(self.out()), args)      # nothing written
-        self.assertEqual(knob(), self.orig, args)               # nothing changed
+        self.assertEqual(self.knob(), self.orig, args)               # nothing changed
 
     def test_each_bad_input(self):
         run = ["--transport", "uds,lo", "--mode", "latency"] + FAST

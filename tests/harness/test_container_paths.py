@@ -3,14 +3,14 @@ vxlan, tcp6, udp, uds-seqpacket, pipe, shm (and macvlan/ipvlan where the
 kernel has them) at 100 B and 64 KiB in both modes with --verify; the path
 each records in meta.json; nothing named ipcp- and no nftables table of the
 project left afterwards, also after SIGINT and after kill -9 and the next
-run; host sysctls put back. Root, iproute2, nft and bench/ipcperf needed
-for the runs; a socket kind the binary does not list yet is skipped by
-name. Timings are never asserted."""
+run; host sysctls put back. Each test runs in a world of its own
+(util.World), but --transport all runs on the machine itself. Root,
+iproute2, nft and bench/ipcperf needed for the runs; a socket kind the
+binary does not list yet is skipped by name. Timings are never asserted."""
 
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 import unittest
@@ -123,9 +123,15 @@ class TestSysctlRecords(unittest.TestCase):
 @needs_root
 @unittest.skipUnless(HAVE_NFT, "needs nft (nftables)")
 class TestContainerPaths(util.TempDirCase):
+    """Each test in a world of its own (util.World, with a global address
+    for nat to publish on): its ip_forward, nftables tables and namespaces
+    are the test's alone, so another run on this machine can neither change
+    what a test reads nor sweep what a killed run left for the next."""
+
     def setUp(self):
         super().setUp()
-        self.forward = sysctl.read(FORWARD)
+        self.world = util.World(global_address=True).__enter__()
+        self.forward = self.world.sysctl(FORWARD)
 
     def tearDown(self):
         # every run of the test: nothing of it left, whatever the test asserted
@@ -133,9 +139,11 @@ class TestContainerPaths(util.TempDirCase):
             for d in os.listdir(self.tmp):
                 if os.path.exists(os.path.join(self.tmp, d, "meta.json")):
                     rid = util.run_id(os.path.join(self.tmp, d))
-                    self.assertEqual(leftovers(rid) + nft_leftovers(rid), [], d)
-            self.assertEqual(sysctl.read(FORWARD), self.forward, "ip_forward not restored")
+                    self.assertEqual(self.world.leftovers(rid)
+                                     + self.world.nft_tables(f"ipcp-{rid}-"), [], d)
+            self.assertEqual(self.world.sysctl(FORWARD), self.forward, "ip_forward not restored")
         finally:
+            self.world.close()
             super().tearDown()
 
     def runnable(self):
@@ -151,8 +159,8 @@ class TestContainerPaths(util.TempDirCase):
     def test_every_new_transport_verified(self):
         names, missing = self.runnable()
         out = self.out()
-        p = harness(["--transport", ",".join(names), "--size", "100,64K", "--reps", "1",
-                     "--verify", "--out", out] + FAST, timeout=180)
+        p = self.world.harness(["--transport", ",".join(names), "--size", "100,64K",
+                                "--reps", "1", "--verify", "--out", out] + FAST, timeout=180)
         self.assertNotIn("Traceback", p.stderr)
         got = rows(out)
         self.assertEqual(p.returncode, 0, p.stderr + errors(out))
@@ -216,8 +224,8 @@ class TestContainerPaths(util.TempDirCase):
     def test_link_types_detected(self):
         for kind in LINK_KINDS:
             out = self.out(kind)
-            p = harness(["--transport", kind, "--size", "100", "--mode", "latency",
-                         "--reps", "1", "--verify", "--out", out] + FAST)
+            p = self.world.harness(["--transport", kind, "--size", "100", "--mode",
+                                    "latency", "--reps", "1", "--verify", "--out", out] + FAST)
             self.assertNotIn("Traceback", p.stderr)
             if kernel_has(kind):
                 self.assertEqual(p.returncode, 0, p.stderr)
@@ -230,6 +238,89 @@ class TestContainerPaths(util.TempDirCase):
                 self.assertEqual(p.returncode, 2, p.stderr)
                 self.assertIn(f"transport {kind} cannot run on this machine: this kernel "
                               f"has no {kind} link type", p.stderr)
+
+    def test_two_nat_runs_at_once(self):
+        """nat's bridge is in the host namespace: concurrent runs must not
+        share its subnet, table, published port or the ip_forward record."""
+        args = ["--transport", "nat,lo", "--size", "100", "--reps", "2"] + FAST
+        (rca, ea), (rcb, eb) = util.run_together(args, [self.out("a"), self.out("b")],
+                                                  launch=self.world.start_harness)
+        self.assertEqual((rca, rcb), (0, 0),
+                         ea + eb + errors(self.out("a")) + errors(self.out("b")))
+        nets = []
+        for d in ("a", "b"):
+            self.assertTrue(all(r["status"] == "ok" for r in rows(self.out(d))), d)
+            with open(os.path.join(self.out(d), "meta.json")) as f:
+                nets.append(json.load(f)["paths"]["nat"]["nat"]["subnet"])
+        self.assertNotEqual(nets[0], nets[1])
+
+    INTERRUPTIBLE = ["--transport", "nat", "--size", "100", "--mode", "latency",
+                     "--reps", "50", "--duration", "0.4", "--warmup", "0.05", "--no-plots"]
+
+    def start_nat_run(self, out):
+        """A nat run stopped inside a rep, when its DNAT table is in place."""
+        proc = self.world.start_harness(self.INTERRUPTIBLE + ["--out", out])
+        n = util.wait_rows(proc, out, 2)
+        self.assertGreaterEqual(n, 2, "no rows before the deadline")
+        rid = util.run_id(out)
+        deadline = time.monotonic() + 5
+        table = f"ipcp-{rid}-nat"
+        while table not in self.world.nft_tables(table) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertIn(table, self.world.nft_tables(table))
+        return proc, rid
+
+    def test_sigint_inside_a_nat_rep(self):
+        out = self.out()
+        proc, rid = self.start_nat_run(out)
+        code, err = util.interrupt(proc)
+        self.assertEqual(code, 130, err)
+        self.assertNotIn("Traceback", err)
+        self.assertEqual(self.world.leftovers(rid), [])
+        self.assertTrue(all(r["status"] == "ok" for r in rows(out)))
+
+    def test_kill9_then_next_run_cleans(self):
+        out = self.out("killed")
+        proc, rid = self.start_nat_run(out)
+        try:
+            proc.kill()
+            proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        self.assertTrue(self.world.leftovers(rid))
+        self.assertIn(f"ipcp-{rid}-nat", self.world.nft_tables("ipcp-"))
+        self.assertEqual(self.world.sysctl(FORWARD), "1")
+        p = self.world.harness(["--transport", "uds", "--size", "100", "--reps", "1",
+                                "--mode", "latency", "--out", self.out("next")] + FAST)
+        self.assertEqual(p.returncode, 0, p.stderr + errors(self.out("next")))
+        self.assertIn(f"nft table ip ipcp-{rid}-nat", p.stderr)    # said what it removed
+        if self.forward != "1":
+            self.assertIn(f"{FORWARD}={self.forward}", p.stderr)
+        self.assertEqual(self.world.leftovers(rid), [])
+        self.assertFalse(os.path.exists(self.world.state_file(rid)))
+
+
+@needs_binary
+@needs_root
+@unittest.skipUnless(HAVE_NFT, "needs nft (nftables)")
+class TestAllOnTheHost(util.TempDirCase):
+    """--transport all on the machine itself, the docker paths with the
+    user's daemon included. It reads the host's ip_forward, so it assumes no
+    other ipcperf run holds it meanwhile (CI runs alone)."""
+
+    def setUp(self):
+        super().setUp()
+        self.forward = sysctl.read(FORWARD)
+
+    def tearDown(self):
+        try:
+            if os.path.exists(os.path.join(self.out(), "meta.json")):
+                rid = util.run_id(self.out())
+                self.assertEqual(leftovers(rid) + nft_leftovers(rid), [])
+            self.assertEqual(sysctl.read(FORWARD), self.forward, "ip_forward not restored")
+        finally:
+            super().tearDown()
 
     def test_all_runs_what_it_can_and_lists_the_rest(self):
         out = self.out()
@@ -256,65 +347,6 @@ class TestContainerPaths(util.TempDirCase):
                                       r"/dev/net/tun|user namespace")
             else:
                 self.fail(f"{name} skipped: {why}")
-
-    def test_two_nat_runs_at_once(self):
-        """nat's bridge is in the host namespace: concurrent runs must not
-        share its subnet, table, published port or the ip_forward record."""
-        args = ["--transport", "nat,lo", "--size", "100", "--reps", "2"] + FAST
-        (rca, ea), (rcb, eb) = util.run_together(args, [self.out("a"), self.out("b")])
-        self.assertEqual((rca, rcb), (0, 0),
-                         ea + eb + errors(self.out("a")) + errors(self.out("b")))
-        nets = []
-        for d in ("a", "b"):
-            self.assertTrue(all(r["status"] == "ok" for r in rows(self.out(d))), d)
-            with open(os.path.join(self.out(d), "meta.json")) as f:
-                nets.append(json.load(f)["paths"]["nat"]["nat"]["subnet"])
-        self.assertNotEqual(nets[0], nets[1])
-
-    INTERRUPTIBLE = ["--transport", "nat", "--size", "100", "--mode", "latency",
-                     "--reps", "50", "--duration", "0.4", "--warmup", "0.05", "--no-plots"]
-
-    def start_nat_run(self, out):
-        """A nat run stopped inside a rep, when its DNAT table is in place."""
-        proc = util.start(self.INTERRUPTIBLE + ["--out", out])
-        n = util.wait_rows(proc, out, 2)
-        self.assertGreaterEqual(n, 2, "no rows before the deadline")
-        rid = util.run_id(out)
-        deadline = time.monotonic() + 5
-        while f"ipcp-{rid}-nat" not in nft_leftovers() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        self.assertIn(f"ipcp-{rid}-nat", nft_leftovers())
-        return proc, rid
-
-    def test_sigint_inside_a_nat_rep(self):
-        out = self.out()
-        proc, rid = self.start_nat_run(out)
-        code, err = util.interrupt(proc)
-        self.assertEqual(code, 130, err)
-        self.assertNotIn("Traceback", err)
-        self.assertEqual(leftovers(rid), [])
-        self.assertTrue(all(r["status"] == "ok" for r in rows(out)))
-
-    def test_kill9_then_next_run_cleans(self):
-        out = self.out("killed")
-        proc, rid = self.start_nat_run(out)
-        try:
-            proc.kill()
-            proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        self.assertTrue(leftovers(rid))
-        self.assertIn(f"ipcp-{rid}-nat", nft_leftovers())
-        self.assertEqual(sysctl.read(FORWARD), "1")
-        p = harness(["--transport", "uds", "--size", "100", "--reps", "1", "--mode",
-                     "latency", "--out", self.out("next")] + FAST)
-        self.assertEqual(p.returncode, 0, p.stderr + errors(self.out("next")))
-        self.assertIn(f"nft table ip ipcp-{rid}-nat", p.stderr)    # said what it removed
-        if self.forward != "1":
-            self.assertIn(f"{FORWARD}={self.forward}", p.stderr)
-        self.assertEqual(leftovers(rid), [])
-        self.assertFalse(os.path.exists(f"/run/ipcperf/{rid}.json"))
 
 
 if __name__ == "__main__":

@@ -121,14 +121,20 @@ class TestInterrupt(util.TempDirCase):
         self.assertEqual(leftovers(rid), [])
 
     def test_sigkill_then_next_run_cleans(self):
+        # in a world of its own: no other run on this machine can sweep what
+        # the killed run left before the next run of the test does
+        with util.World() as world:
+            self.sigkill_then_next_run_cleans(world)
+
+    def sigkill_then_next_run_cleans(self, world):
         out = self.out("killed")
-        proc = util.start(self.ARGS + ["--out", out])
+        proc = world.start_harness(self.ARGS + ["--out", out])
         try:
             n = util.wait_rows(proc, out, 4)
             self.assertGreaterEqual(n, 4)
             time.sleep(0.15)
             rid = util.run_id(out)
-            with open(f"/run/ipcperf/{rid}.json") as f:
+            with open(world.state_file(rid)) as f:
                 servers = json.load(f)["pids"]
             before = util.data_lines(out)
             proc.kill()
@@ -136,7 +142,7 @@ class TestInterrupt(util.TempDirCase):
         finally:
             if proc.poll() is None:
                 proc.kill()
-        self.assertTrue(leftovers(rid), "a SIGKILLed run should leave its namespaces")
+        self.assertTrue(world.leftovers(rid), "a SIGKILLed run should leave its namespaces")
         got = rows(out)
         self.assertGreaterEqual(len(got), before)
         self.assertTrue(all(r["status"] == "ok" for r in got))
@@ -146,13 +152,13 @@ class TestInterrupt(util.TempDirCase):
             time.sleep(0.05)
         for pid, start in servers:
             self.assertFalse(state.is_running(pid, start), f"server {pid} outlived its harness")
-        p = harness(["--transport", "uds", "--size", "100", "--reps", "1", "--mode",
-                     "latency", "--out", self.out("next")] + FAST)
+        p = world.harness(["--transport", "uds", "--size", "100", "--reps", "1", "--mode",
+                           "latency", "--out", self.out("next")] + FAST)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(f"ipcp-{rid}-", p.stderr)     # it said what it removed
-        self.assertEqual(leftovers(rid), [])
-        self.assertFalse(os.path.exists(f"/run/ipcperf/{rid}.json"))
-        self.assertEqual(leftovers(util.run_id(self.out("next"))), [])
+        self.assertEqual(world.leftovers(rid), [])
+        self.assertFalse(os.path.exists(world.state_file(rid)))
+        self.assertEqual(world.leftovers(util.run_id(self.out("next"))), [])
 
 
 @needs_binary
