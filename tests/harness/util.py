@@ -10,6 +10,8 @@ import tempfile
 import time
 import unittest
 
+from harness import sysctl
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN_SH = os.path.join(REPO, "run.sh")
 BINARY = os.path.join(REPO, "bench", "ipcperf")
@@ -238,8 +240,7 @@ class World:
 
     def sysctl(self, name):
         """A sysctl's value as the world's network namespace sees it."""
-        path = "/proc/sys/" + name.replace(".", "/")
-        return self.run(["cat", path], timeout=10).stdout.strip()
+        return self.run(["cat", sysctl.proc_path(name)], timeout=10).stdout.strip()
 
     def state_file(self, rid):
         """The world's /run/ipcperf/<rid>.json, read through its helper's root."""
