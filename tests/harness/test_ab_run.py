@@ -205,7 +205,7 @@ class TestBadInput(KnobCase):
         self.assertIn(message, lines[0])
         self.assertNotIn("Traceback", p.stderr)
         self.assertFalse(os.path.exists(self.out()), args)      # nothing written
-        self.assertEqual(self.knob(), self.orig, args)               # nothing changed
+        self.assertEqual(self.knob(), self.orig, args)          # nothing changed
 
     def test_each_bad_input(self):
         run = ["--transport", "uds,lo", "--mode", "latency"] + FAST

@@ -30,9 +30,11 @@ def binary_sockets():
     return transports.binary_sockets(util.BINARY) or ()
 
 
-def nft_leftovers(rid=None):
+def nft_leftovers(rid=None, where=()):
+    """Names of nftables tables named ipcp-<rid>- (any run if rid is None);
+    where: an argv prefix that runs nft elsewhere (util.World.prefix())."""
     prefix = f"ipcp-{rid}-" if rid else "ipcp-"
-    return [n for _, n in nft.tables([]) if n.startswith(prefix)]
+    return [n for _, n in nft.tables(where) if n.startswith(prefix)]
 
 
 def errors(run_dir):
@@ -119,32 +121,50 @@ class TestSysctlRecords(unittest.TestCase):
         a.release()
 
 
+class PathsCase(util.TempDirCase):
+    """After every test, whatever it asserted: nothing of its runs left (no
+    namespace, link or nftables table) and ip_forward as it was. On the
+    machine itself; a subclass sets where (an argv prefix, as for
+    util.named) and read_sysctl to look elsewhere."""
+
+    where = ()
+
+    def setUp(self):
+        super().setUp()
+        self.forward = self.read_sysctl(FORWARD)
+
+    def read_sysctl(self, name):
+        return sysctl.read(name)
+
+    def tearDown(self):
+        try:
+            for d in os.listdir(self.tmp):
+                if os.path.exists(os.path.join(self.tmp, d, "meta.json")):
+                    rid = util.run_id(os.path.join(self.tmp, d))
+                    self.assertEqual(leftovers(rid, self.where)
+                                     + nft_leftovers(rid, self.where), [], d)
+            self.assertEqual(self.read_sysctl(FORWARD), self.forward, "ip_forward not restored")
+        finally:
+            super().tearDown()
+
+
 @needs_binary
 @needs_root
 @unittest.skipUnless(HAVE_NFT, "needs nft (nftables)")
-class TestContainerPaths(util.TempDirCase):
+class TestContainerPaths(PathsCase):
     """Each test in a world of its own (util.World, with a global address
     for nat to publish on): its ip_forward, nftables tables and namespaces
     are the test's alone, so another run on this machine can neither change
     what a test reads nor sweep what a killed run left for the next."""
 
     def setUp(self):
-        super().setUp()
         self.world = util.World(global_address=True).__enter__()
-        self.forward = self.world.sysctl(FORWARD)
+        self.addCleanup(self.world.close)       # after tearDown's checks
+        self.where = self.world.prefix()
+        super().setUp()
 
-    def tearDown(self):
-        # every run of the test: nothing of it left, whatever the test asserted
-        try:
-            for d in os.listdir(self.tmp):
-                if os.path.exists(os.path.join(self.tmp, d, "meta.json")):
-                    rid = util.run_id(os.path.join(self.tmp, d))
-                    self.assertEqual(self.world.leftovers(rid)
-                                     + self.world.nft_tables(f"ipcp-{rid}-"), [], d)
-            self.assertEqual(self.world.sysctl(FORWARD), self.forward, "ip_forward not restored")
-        finally:
-            self.world.close()
-            super().tearDown()
+    def read_sysctl(self, name):
+        return self.world.sysctl(name)
 
     def runnable(self):
         have = binary_sockets()
@@ -265,9 +285,9 @@ class TestContainerPaths(util.TempDirCase):
         rid = util.run_id(out)
         deadline = time.monotonic() + 5
         table = f"ipcp-{rid}-nat"
-        while table not in self.world.nft_tables(table) and time.monotonic() < deadline:
+        while table not in nft_leftovers(rid, self.where) and time.monotonic() < deadline:
             time.sleep(0.01)
-        self.assertIn(table, self.world.nft_tables(table))
+        self.assertIn(table, nft_leftovers(rid, self.where))
         return proc, rid
 
     def test_sigint_inside_a_nat_rep(self):
@@ -276,7 +296,7 @@ class TestContainerPaths(util.TempDirCase):
         code, err = util.interrupt(proc)
         self.assertEqual(code, 130, err)
         self.assertNotIn("Traceback", err)
-        self.assertEqual(self.world.leftovers(rid), [])
+        self.assertEqual(leftovers(rid, self.where), [])
         self.assertTrue(all(r["status"] == "ok" for r in rows(out)))
 
     def test_kill9_then_next_run_cleans(self):
@@ -288,39 +308,26 @@ class TestContainerPaths(util.TempDirCase):
         finally:
             if proc.poll() is None:
                 proc.kill()
-        self.assertTrue(self.world.leftovers(rid))
-        self.assertIn(f"ipcp-{rid}-nat", self.world.nft_tables("ipcp-"))
-        self.assertEqual(self.world.sysctl(FORWARD), "1")
+        self.assertTrue(leftovers(rid, self.where))
+        self.assertIn(f"ipcp-{rid}-nat", nft_leftovers(rid, self.where))
+        self.assertEqual(self.read_sysctl(FORWARD), "1")
         p = self.world.harness(["--transport", "uds", "--size", "100", "--reps", "1",
                                 "--mode", "latency", "--out", self.out("next")] + FAST)
         self.assertEqual(p.returncode, 0, p.stderr + errors(self.out("next")))
         self.assertIn(f"nft table ip ipcp-{rid}-nat", p.stderr)    # said what it removed
         if self.forward != "1":
             self.assertIn(f"{FORWARD}={self.forward}", p.stderr)
-        self.assertEqual(self.world.leftovers(rid), [])
+        self.assertEqual(leftovers(rid, self.where), [])
         self.assertFalse(os.path.exists(self.world.state_file(rid)))
 
 
 @needs_binary
 @needs_root
 @unittest.skipUnless(HAVE_NFT, "needs nft (nftables)")
-class TestAllOnTheHost(util.TempDirCase):
+class TestAllOnTheHost(PathsCase):
     """--transport all on the machine itself, the docker paths with the
     user's daemon included. It reads the host's ip_forward, so it assumes no
     other ipcperf run holds it meanwhile (CI runs alone)."""
-
-    def setUp(self):
-        super().setUp()
-        self.forward = sysctl.read(FORWARD)
-
-    def tearDown(self):
-        try:
-            if os.path.exists(os.path.join(self.out(), "meta.json")):
-                rid = util.run_id(self.out())
-                self.assertEqual(leftovers(rid) + nft_leftovers(rid), [])
-            self.assertEqual(sysctl.read(FORWARD), self.forward, "ip_forward not restored")
-        finally:
-            super().tearDown()
 
     def test_all_runs_what_it_can_and_lists_the_rest(self):
         out = self.out()

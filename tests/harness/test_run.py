@@ -142,7 +142,8 @@ class TestInterrupt(util.TempDirCase):
         finally:
             if proc.poll() is None:
                 proc.kill()
-        self.assertTrue(world.leftovers(rid), "a SIGKILLed run should leave its namespaces")
+        self.assertTrue(leftovers(rid, world.prefix()),
+                        "a SIGKILLed run should leave its namespaces")
         got = rows(out)
         self.assertGreaterEqual(len(got), before)
         self.assertTrue(all(r["status"] == "ok" for r in got))
@@ -156,9 +157,9 @@ class TestInterrupt(util.TempDirCase):
                            "latency", "--out", self.out("next")] + FAST)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(f"ipcp-{rid}-", p.stderr)     # it said what it removed
-        self.assertEqual(world.leftovers(rid), [])
+        self.assertEqual(leftovers(rid, world.prefix()), [])
         self.assertFalse(os.path.exists(world.state_file(rid)))
-        self.assertEqual(world.leftovers(util.run_id(self.out("next"))), [])
+        self.assertEqual(leftovers(util.run_id(self.out("next")), world.prefix()), [])
 
 
 @needs_binary

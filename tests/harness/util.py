@@ -154,9 +154,10 @@ def named(prefix, where=()):
     return names
 
 
-def leftovers(rid=None):
-    """Names of namespaces and links named ipcp-<rid>- (any run if rid is None)."""
-    return named(f"ipcp-{rid}-" if rid else "ipcp-")
+def leftovers(rid=None, where=()):
+    """Names of namespaces and links named ipcp-<rid>- (any run if rid is
+    None); where: as for named()."""
+    return named(f"ipcp-{rid}-" if rid else "ipcp-", where)
 
 
 class TempDirCase(unittest.TestCase):
@@ -245,15 +246,6 @@ class World:
     def state_file(self, rid):
         """The world's /run/ipcperf/<rid>.json, read through its helper's root."""
         return f"/proc/{self.proc.pid}/root/run/ipcperf/{rid}.json"
-
-    def leftovers(self, rid):
-        """Namespaces and links of the world named ipcp-<rid>-."""
-        return named(f"ipcp-{rid}-", self.prefix())
-
-    def nft_tables(self, prefix):
-        """The world's nftables tables whose names start with prefix."""
-        out = self.run(["nft", "list", "tables"], timeout=10).stdout.split()
-        return [w for w in out if w.startswith(prefix)]
 
     def names(self):
         """Network namespaces and links of the world named ipcp-..."""
